@@ -1,0 +1,45 @@
+/* addr.h — one address type for IPv4 and IPv6.
+ *
+ * IPv4 addresses are stored IPv4-mapped (::ffff:a.b.c.d) so that flow keys,
+ * the site's prefix table and reports handle both families with one 16-byte
+ * value and one comparison. Parsing and printing only; no lookups here.
+ */
+#ifndef RASFLOW_ADDR_H
+#define RASFLOW_ADDR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct rasflow_addr {
+	uint8_t b[16];		/* network byte order; IPv4 as ::ffff:a.b.c.d */
+};
+
+#define RASFLOW_ADDR_STRLEN 46	/* INET6_ADDRSTRLEN */
+
+/* Fill from 4 raw IPv4 bytes / 16 raw IPv6 bytes (network order). */
+void rasflow_addr_from_v4(struct rasflow_addr *a, const uint8_t v4[4]);
+void rasflow_addr_from_v6(struct rasflow_addr *a, const uint8_t v6[16]);
+
+/* True when the address is IPv4-mapped, i.e. an IPv4 address. */
+bool rasflow_addr_is_v4(const struct rasflow_addr *a);
+
+/* Parse "10.1.2.3" or "fd00::1". Returns false on anything else. */
+bool rasflow_addr_parse(const char *s, struct rasflow_addr *a);
+
+/* Print in the family's usual text form; returns buf. */
+const char *rasflow_addr_str(const struct rasflow_addr *a, char buf[RASFLOW_ADDR_STRLEN]);
+
+/* -1, 0, 1 like memcmp. */
+int rasflow_addr_cmp(const struct rasflow_addr *x, const struct rasflow_addr *y);
+
+/* Private, loopback, link-local, ULA, multicast, broadcast or unspecified:
+ * anything that cannot be an internet peer. */
+bool rasflow_addr_is_private(const struct rasflow_addr *a);
+
+/* Multicast (224/4, ff00::/8) or IPv4 limited broadcast 255.255.255.255. */
+bool rasflow_addr_is_group(const struct rasflow_addr *a);
+
+/* 127/8 or ::1. */
+bool rasflow_addr_is_loopback(const struct rasflow_addr *a);
+
+#endif

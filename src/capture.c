@@ -1,0 +1,2 @@
+/* capture.c — placeholder until the module lands. */
+#include "rasflow/err.h"

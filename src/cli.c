@@ -1,0 +1,2 @@
+/* cli.c — placeholder until the module lands. */
+#include "rasflow/err.h"

@@ -1,0 +1,2 @@
+/* decode.c — placeholder until the module lands. */
+#include "rasflow/err.h"

@@ -1,0 +1,2 @@
+/* engine.c — placeholder until the module lands. */
+#include "rasflow/err.h"

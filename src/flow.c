@@ -1,0 +1,2 @@
+/* flow.c — placeholder until the module lands. */
+#include "rasflow/err.h"

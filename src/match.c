@@ -1,0 +1,2 @@
+/* match.c — placeholder until the module lands. */
+#include "rasflow/err.h"

@@ -1,0 +1,2 @@
+/* rules.c — placeholder until the module lands. */
+#include "rasflow/err.h"

@@ -1,0 +1,2 @@
+/* site.c — placeholder until the module lands. */
+#include "rasflow/err.h"
