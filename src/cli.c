@@ -1,2 +1,94 @@
-/* cli.c — placeholder until the module lands. */
-#include "rasflow/err.h"
+/* cli.c — help texts for `rasflow --help` and `rasflow help COMMAND`.
+ *
+ * The option parsing itself lives with each command (cmd_*.c); this file
+ * only holds the words a user reads, so they stay in one place.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "rasflow/cli.h"
+
+static const char usage_main[] =
+	"usage: rasflow COMMAND [OPTIONS] ...\n"
+	"\n"
+	"A stateful port-flow inspector for Parallels RAS farms: it reads captures\n"
+	"(or a mirror port), tracks flows, and checks every connection against the\n"
+	"RAS port matrix by the roles of its two ends.\n"
+	"\n"
+	"commands:\n"
+	"  analyze [OPTIONS] CAPTURE...      check pcap/pcapng files ('-' = stdin)\n"
+	"  monitor [OPTIONS] -i IFACE [BPF]  watch a live interface (mirror/SPAN port)\n"
+	"  rules   [--rules FILE] [--format text|json|md] [--check [FILE]]\n"
+	"                                    print or validate the port matrix\n"
+	"  help COMMAND                      options of one command\n"
+	"\n"
+	"  --version                         print the version\n"
+	"  --help                            this text\n"
+	"\n"
+	"exit status: 0 no finding of a --fail-on kind, 1 at least one,\n"
+	"2 usage error or an unreadable/invalid capture, rules or site file.\n";
+
+static const char usage_analyze[] =
+	"usage: rasflow analyze [OPTIONS] CAPTURE...\n"
+	"\n"
+	"Read pcap/pcapng files one after another ('-' = standard input), classify\n"
+	"every flow against the port matrix and report what worked, what failed,\n"
+	"what is not allowed and what is missing.\n"
+	"\n"
+	"  --rules FILE        port matrix (default: the built-in RAS matrix)\n"
+	"  --site FILE         site inventory: ADDRESS[/PREFIX] ROLE[,ROLE...] [NAME]\n"
+	"  --format FMT        text (default), json, jsonl or dot\n"
+	"  -o, --output FILE   write the report there instead of standard output\n"
+	"  --no-dpi            skip nDPI application-protocol detection\n"
+	"  --fail-on KINDS     finding kinds that make the exit status 1\n"
+	"                      (default failed,unexpected,missing,mismatch)\n"
+	"  --strict            every unmatched edge touching a host with a role\n"
+	"                      is unexpected\n"
+	"  --all               list ignored edges too\n"
+	"  --max-flows N       flow-table cap (LRU eviction beyond it)\n"
+	"  --window SECONDS    default window for steady rules (60)\n"
+	"  --baseline FILE     compare with a JSON report of a known-good capture\n";
+
+static const char usage_monitor[] =
+	"usage: rasflow monitor [OPTIONS] -i IFACE [BPF FILTER]\n"
+	"\n"
+	"Watch a live interface and alert once per edge as problems happen.\n"
+	"\n"
+	"  -i IFACE            interface to capture on (promiscuous)\n"
+	"  --rules FILE        port matrix (default: built-in)\n"
+	"  --site FILE         site inventory\n"
+	"  --format FMT        text (default) or jsonl\n"
+	"  -o, --output FILE   write alerts there instead of standard output\n"
+	"  --no-dpi            skip nDPI application-protocol detection\n"
+	"  --interval SECONDS  periodic summary interval (60)\n"
+	"  --syn-timeout SEC   a SYN unanswered this long is a failure (3)\n"
+	"  --fail-on KINDS     kinds that make the final exit status 1\n"
+	"  -Z USER             drop privileges to USER after opening the capture\n"
+	"                      (default: nobody when started as root)\n"
+	"\n"
+	"SIGINT/SIGTERM: stop, print the final report. SIGHUP: reload rules and site.\n";
+
+static const char usage_rules[] =
+	"usage: rasflow rules [--rules FILE] [--format text|json|md] [--check [FILE]]\n"
+	"\n"
+	"Print the port matrix (the built-in one, or FILE), or validate a rules file:\n"
+	"--check reports every error as file:line:col and exits 2 if there is any.\n";
+
+int rasflow_cli_help(const char *command, void *out)
+{
+	FILE *f = out;
+
+	if (command == NULL)
+		fputs(usage_main, f);
+	else if (strcmp(command, "analyze") == 0)
+		fputs(usage_analyze, f);
+	else if (strcmp(command, "monitor") == 0)
+		fputs(usage_monitor, f);
+	else if (strcmp(command, "rules") == 0)
+		fputs(usage_rules, f);
+	else {
+		fprintf(stderr, "rasflow: no help for unknown command '%s'\n", command);
+		return RASFLOW_EXIT_ERROR;
+	}
+	return RASFLOW_EXIT_OK;
+}

@@ -74,6 +74,7 @@ struct rasflow_flow {
 	/* application protocol (filled by the DPI module through the hooks) */
 	uint16_t app_master, app_proto;	/* nDPI ids; 0 = unknown */
 	uint8_t app_state;		/* 0 none, 1 guessed by port, 2 detected */
+	uint64_t app_risk;		/* nDPI risk bits of the flow (dpi.c) */
 	bool want_pkts;			/* on_packet is called while set */
 	void *dpi;			/* DPI state, owned by the DPI module; NULL when done */
 	uint32_t user;			/* free for the hooks' owner */

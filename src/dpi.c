@@ -1,0 +1,256 @@
+/* dpi.c — nDPI 4.2 behind dpi.h: per-flow state created lazily, fed the
+ * first packets (L3 onward, packet time in ms), freed on detection or give-up.
+ *
+ * The only file that includes nDPI headers. It does not classify edges.
+ */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ndpi/ndpi_api.h>
+
+#include "rasflow/dpi.h"
+
+struct rasflow_dpi {
+	struct ndpi_detection_module_struct *ndpi;
+	struct rasflow_dpi_opts opts;
+	struct rasflow_dpi_stats stats;
+};
+
+/* Per-flow state: nDPI's flow plus our packet count. */
+struct dpi_flow {
+	unsigned packets;
+	struct ndpi_flow_struct nf;	/* last: nDPI sizes it at run time */
+};
+
+void rasflow_dpi_default_opts(struct rasflow_dpi_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->max_packets = 32;	/* ndpiReader gives up after 80 TCP / 24 UDP packets */
+	o->max_states = 65536;	/* x ~0.7 KiB of nDPI state = ~45 MiB at most */
+}
+
+struct rasflow_dpi *rasflow_dpi_new(const struct rasflow_dpi_opts *o)
+{
+	struct rasflow_dpi *d = calloc(1, sizeof(*d));
+	NDPI_PROTOCOL_BITMASK all;
+
+	if (d == NULL)
+		return NULL;
+	d->opts = *o;
+	d->ndpi = ndpi_init_detection_module(ndpi_no_prefs);
+	if (d->ndpi == NULL) {
+		free(d);
+		return NULL;
+	}
+	NDPI_BITMASK_SET_ALL(all);
+	ndpi_set_protocol_detection_bitmask2(d->ndpi, &all);
+	ndpi_finalize_initialization(d->ndpi);
+	d->stats.state_size = sizeof(struct dpi_flow) - sizeof(struct ndpi_flow_struct) +
+			      ndpi_detection_get_sizeof_ndpi_flow_struct();
+	return d;
+}
+
+void rasflow_dpi_free(struct rasflow_dpi *d)
+{
+	if (d == NULL)
+		return;
+	ndpi_exit_detection_module(d->ndpi);
+	free(d);
+}
+
+const char *rasflow_dpi_version(void)
+{
+	return ndpi_revision();
+}
+
+void rasflow_dpi_flow_new(struct rasflow_dpi *d, struct rasflow_flow *f)
+{
+	(void)d;
+	/* State is created at the flow's first packet with payload, so SYN
+	 * floods and unanswered attempts never cost nDPI memory. */
+	f->want_pkts = true;
+	f->dpi = NULL;
+}
+
+/* Drop a flow's nDPI state and stop feeding it. */
+static void release(struct rasflow_dpi *d, struct rasflow_flow *f)
+{
+	struct dpi_flow *df = f->dpi;
+
+	if (df != NULL) {
+		ndpi_free_flow_data(&df->nf);
+		free(df);
+		d->stats.active--;
+	}
+	f->dpi = NULL;
+	f->want_pkts = false;
+}
+
+/* Report the server name nDPI extracted, if any. */
+static void report_names(struct rasflow_dpi *d, struct rasflow_flow *f, struct dpi_flow *df)
+{
+	const char *name = df->nf.host_server_name;
+
+	if (d->opts.on_name == NULL || name[0] == '\0')
+		return;
+	if (df->nf.detected_protocol_stack[0] == NDPI_PROTOCOL_DNS ||
+	    df->nf.detected_protocol_stack[1] == NDPI_PROTOCOL_DNS) {
+		struct rasflow_addr a;
+
+		if (df->nf.protos.dns.num_answers == 0)
+			return;
+		if (df->nf.protos.dns.rsp_type == 1 /* A */)
+			rasflow_addr_from_v4(&a, (const uint8_t *)&df->nf.protos.dns.rsp_addr.ipv4);
+		else if (df->nf.protos.dns.rsp_type == 28 /* AAAA */)
+			rasflow_addr_from_v6(&a, (const uint8_t *)&df->nf.protos.dns.rsp_addr.ipv6);
+		else
+			return;
+		d->opts.on_name(d->opts.user, &a, name);
+		return;
+	}
+	d->opts.on_name(d->opts.user, &f->dst, name);
+}
+
+/* Record nDPI's answer in the flow. */
+static void settle(struct rasflow_dpi *d, struct rasflow_flow *f, struct dpi_flow *df,
+		   ndpi_protocol proto, bool gave_up, bool guessed)
+{
+	f->app_master = proto.master_protocol;
+	f->app_proto = proto.app_protocol;
+	f->app_risk = df->nf.risk;
+	if (proto.master_protocol == NDPI_PROTOCOL_UNKNOWN &&
+	    proto.app_protocol == NDPI_PROTOCOL_UNKNOWN) {
+		f->app_state = RASFLOW_APP_NONE;
+		d->stats.unknown++;
+	} else if (!gave_up && (df->nf.confidence == NDPI_CONFIDENCE_DPI ||
+				df->nf.confidence == NDPI_CONFIDENCE_DPI_CACHE)) {
+		f->app_state = RASFLOW_APP_DETECTED;
+		d->stats.detected++;
+	} else if (gave_up && !guessed && df->nf.confidence == NDPI_CONFIDENCE_DPI) {
+		/* give-up may confirm a partial inspection result */
+		f->app_state = RASFLOW_APP_DETECTED;
+		d->stats.detected++;
+	} else {
+		f->app_state = RASFLOW_APP_GUESSED;
+		d->stats.guessed++;
+	}
+	report_names(d, f, df);
+}
+
+void rasflow_dpi_flow_packet(struct rasflow_dpi *d, struct rasflow_flow *f,
+			     const struct rasflow_pkt *p, int dir, rasflow_ts ts)
+{
+	struct dpi_flow *df = f->dpi;
+	ndpi_protocol proto;
+
+	(void)dir;
+	if (df == NULL) {
+		if (p->payload_wire == 0)
+			return;		/* wait for data before paying for state */
+		if (d->stats.active >= d->opts.max_states) {
+			d->stats.skipped++;
+			f->want_pkts = false;
+			return;
+		}
+		df = calloc(1, d->stats.state_size);
+		if (df == NULL) {
+			d->stats.skipped++;
+			f->want_pkts = false;
+			return;
+		}
+		f->dpi = df;
+		d->stats.flows++;
+		if (++d->stats.active > d->stats.peak)
+			d->stats.peak = d->stats.active;
+	}
+	if (p->l3 == NULL || p->l3_caplen == 0)
+		return;
+	d->stats.packets++;
+	df->packets++;
+	proto = ndpi_detection_process_packet(d->ndpi, &df->nf, p->l3,
+					      p->l3_caplen > 0xffff ? 0xffff : (unsigned short)p->l3_caplen,
+					      ts / 1000);
+	if (proto.master_protocol != NDPI_PROTOCOL_UNKNOWN ||
+	    proto.app_protocol != NDPI_PROTOCOL_UNKNOWN) {
+		settle(d, f, df, proto, false, false);
+		release(d, f);
+	} else if (df->packets >= d->opts.max_packets) {
+		rasflow_dpi_flow_end(d, f);
+	}
+}
+
+void rasflow_dpi_flow_end(struct rasflow_dpi *d, struct rasflow_flow *f)
+{
+	struct dpi_flow *df = f->dpi;
+	uint8_t guessed = 0;
+	ndpi_protocol proto;
+
+	if (df == NULL) {
+		f->want_pkts = false;
+		return;
+	}
+	proto = ndpi_detection_giveup(d->ndpi, &df->nf, 1, &guessed);
+	settle(d, f, df, proto, true, guessed != 0);
+	release(d, f);
+}
+
+const char *rasflow_dpi_app_name(const struct rasflow_dpi *d, uint16_t master, uint16_t proto,
+				 char *buf, size_t len)
+{
+	ndpi_protocol p = { master, proto, NDPI_PROTOCOL_CATEGORY_UNSPECIFIED };
+
+	if (d == NULL || (master == NDPI_PROTOCOL_UNKNOWN && proto == NDPI_PROTOCOL_UNKNOWN))
+		return NULL;
+	if (master == proto)
+		p.master_protocol = NDPI_PROTOCOL_UNKNOWN;
+	return ndpi_protocol2name(d->ndpi, p, buf, (u_int)len);
+}
+
+int rasflow_dpi_name_matches(const char *name, const char *expected)
+{
+	const char *dot = strchr(name, '.');
+	size_t n1 = dot ? (size_t)(dot - name) : strlen(name);
+	const char *part2 = dot ? dot + 1 : NULL;
+	const char *e = expected;
+
+	while (*e) {
+		size_t n = strcspn(e, "|");
+
+		if ((n == n1 && strncmp(e, name, n) == 0) ||
+		    (part2 && n == strlen(part2) && strncmp(e, part2, n) == 0) ||
+		    (n == strlen(name) && strncmp(e, name, n) == 0))
+			return 1;
+		e += n;
+		if (*e == '|')
+			e++;
+	}
+	return 0;
+}
+
+const char *rasflow_dpi_risk_str(uint64_t risk, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	if (len == 0)
+		return buf;
+	buf[0] = '\0';
+	for (int i = 1; i < NDPI_MAX_RISK && i < 64; i++) {
+		const char *s;
+		int n;
+
+		if (!(risk & (1ULL << i)))
+			continue;
+		s = ndpi_risk2str((ndpi_risk_enum)i);
+		n = snprintf(buf + used, len - used, "%s%s", used ? "," : "", s);
+		if (n < 0 || (size_t)n >= len - used)
+			break;
+		used += (size_t)n;
+	}
+	return buf;
+}
+
+const struct rasflow_dpi_stats *rasflow_dpi_stats(const struct rasflow_dpi *d)
+{
+	return &d->stats;
+}
