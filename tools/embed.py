@@ -9,6 +9,7 @@ with open(out, 'w') as f:
     f.write('#include <stddef.h>\n')
     f.write('const char %s[] = {\n' % name)
     for i in range(0, len(data), 16):
-        f.write('\t' + ' '.join('0x%02x,' % b for b in data[i:i + 16]) + '\n')
+        # plain char may be signed: write bytes >= 0x80 as negative values
+        f.write('\t' + ' '.join('%d,' % (b - 256 if b >= 128 else b) for b in data[i:i + 16]) + '\n')
     f.write('\t0x00\n};\n')
     f.write('const size_t %s_len = %d;\n' % (name, len(data)))

@@ -46,4 +46,11 @@ const struct rasflow_site_entry *rasflow_site_entry(const struct rasflow_site *s
 /* True when the entry is one host (/32 or /128). */
 int rasflow_site_entry_is_host(const struct rasflow_site_entry *e);
 
+#define RASFLOW_SITE_PREFIX_STRLEN (RASFLOW_ADDR_STRLEN + 4)	/* address + "/128" */
+
+/* Print an entry's network as the user would write it: "10.1.2.0/24" for an
+ * IPv4 network, "10.0.0.10" or "fd00::5" for a host; returns buf. */
+const char *rasflow_site_entry_str(const struct rasflow_site_entry *e,
+				   char buf[RASFLOW_SITE_PREFIX_STRLEN]);
+
 #endif
