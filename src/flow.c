@@ -1,2 +1,783 @@
-/* flow.c — placeholder until the module lands. */
-#include "rasflow/err.h"
+/* flow.c — the bidirectional flow table: lookup, TCP state, ICMP folding, expiry.
+ *
+ * Flows come from slabs and are chained in a seeded power-of-two hash keyed
+ * on the canonical (lower addr:port first) tuple. Every flow also sits on one
+ * of five timeout-class lists kept in order of last activity, so expiry and
+ * LRU eviction look only at list heads. No reassembly, no classification, no
+ * allocation per packet beyond a new slab every RASFLOW_FLOW_SLAB flows.
+ *
+ * Choices a reader of the results should know:
+ * - The key is (addresses, ports, IP protocol); VLAN ids are not part of it,
+ *   so one conversation mirrored on two VLANs counts once per copy seen.
+ * - ICMP/ICMPv6 other than destination unreachable (echo, time exceeded...)
+ *   are one flow per (address pair, protocol), ports 0, first sender initiates.
+ *   Echo ids are ignored: pings between two hosts are one conversation.
+ * - A pure SYN on a TCP flow that was closed (FIN both ways, or RST after the
+ *   handshake) or that never saw a handshake packet starts a new flow (old one
+ *   ends with RASFLOW_END_TIMEOUT, stats.tcp_reuse). Re-SYNs after a refusal
+ *   or no answer stay in the attempt's flow.
+ * - A flow made by an ICMP error adopts the orientation of its first SYN or
+ *   SYN/ACK, if that is how its first real packet arrives.
+ * - Packet time for idleness is clamped to never go back; first[]/last[] are
+ *   the minimum and maximum of the raw timestamps seen.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "rasflow/config.h"
+#include "rasflow/flow.h"
+
+/* The design budget is 256 bytes per flow including one bucket pointer. */
+_Static_assert(sizeof(struct rasflow_flow) <= 256 - sizeof(void *), "struct rasflow_flow too big");
+
+#define IPPROTO_TCP_ 6
+#define IPPROTO_UDP_ 17
+#define IPPROTO_ICMP_ 1
+#define IPPROTO_ICMPV6_ 58
+
+/*
+ * Timeout classes. A flow's class (kept in f->end_state) picks its timeout.
+ * Each class has its own list ordered by f->touched, which only grows (it is
+ * the table's packet clock, clamped so it never goes back), and the class
+ * timeout is a constant: so a list head is the first of its class to expire,
+ * a sweep pops expired heads and stops at the first live head of each class,
+ * and the global LRU flow is the oldest of five heads.
+ */
+enum tclass { TC_SYN, TC_EST, TC_CLOSING, TC_UDP, TC_OTHER, TC_COUNT };
+
+struct lru {
+	struct rasflow_flow *head, *tail;	/* head = least recently touched */
+};
+
+struct slab {
+	struct slab *next;
+	struct rasflow_flow f[];		/* RASFLOW_FLOW_SLAB or fewer */
+};
+
+/* One remembered first fragment. */
+struct frag_ent {
+	struct rasflow_addr src, dst;
+	uint32_t frag_id;
+	uint8_t proto;
+	uint8_t dir;				/* of the first fragment in its flow */
+	uint64_t fid;				/* flow id then; stale when f->id differs */
+	struct rasflow_flow *f;			/* slab memory: always dereferenceable */
+};
+
+struct rasflow_flowtab {
+	struct rasflow_flowtab_opts o;
+	struct rasflow_flow_hooks h;
+	struct rasflow_flow **bucket;
+	size_t nbuckets;			/* power of two */
+	size_t max_buckets;			/* growth stops here */
+	struct lru lru[TC_COUNT];
+	rasflow_ts tmo[TC_COUNT];		/* class timeouts in microseconds */
+	struct slab *slabs;
+	size_t allocated;			/* flows carved from slabs so far */
+	size_t slab_bytes;			/* memory held by slabs */
+	struct rasflow_flow *free_list;		/* linked through hnext */
+	uint64_t next_id;
+	rasflow_ts now;				/* latest packet time seen */
+	rasflow_ts next_sweep;
+	struct rasflow_flowtab_stats st;
+	struct frag_ent frag[RASFLOW_FRAG_CACHE];
+};
+
+_Static_assert((RASFLOW_FRAG_CACHE & (RASFLOW_FRAG_CACHE - 1)) == 0, "frag cache: power of two");
+_Static_assert((RASFLOW_FLOW_MIN_BUCKETS & (RASFLOW_FLOW_MIN_BUCKETS - 1)) == 0,
+	       "buckets: power of two");
+
+enum { EVB_EST = 1 << RASFLOW_EV_ESTABLISHED, EVB_RST = 1 << RASFLOW_EV_RST,
+       EVB_ICMP = 1 << RASFLOW_EV_ICMP, EVB_SYN_RETRY = 1 << RASFLOW_EV_SYN_RETRY };
+
+static inline bool is_icmp(uint8_t proto)
+{
+	return proto == IPPROTO_ICMP_ || proto == IPPROTO_ICMPV6_;
+}
+
+static inline bool addr_eq(const struct rasflow_addr *a, const struct rasflow_addr *b)
+{
+	return memcmp(a->b, b->b, 16) == 0;
+}
+
+static inline void sat8(uint8_t *v)
+{
+	if (*v != UINT8_MAX)
+		(*v)++;
+}
+
+static inline uint64_t load64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
+}
+
+static inline uint64_t rotl64(uint64_t x, unsigned r)
+{
+	return x << r | x >> (64 - r);
+}
+
+/* Murmur3's 64-bit finaliser: every input bit reaches every output bit. */
+static inline uint64_t fmix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
+
+/* Seeded hash of two addresses and one extra word, in the order given. */
+static uint32_t hash_words(uint64_t seed, const struct rasflow_addr *a,
+			   const struct rasflow_addr *b, uint64_t w)
+{
+	const uint64_t k = 0x9e3779b97f4a7c15ULL;
+	uint64_t h = seed ^ w;
+
+	h = rotl64((h ^ load64(a->b)) * k, 31);
+	h = rotl64((h ^ load64(a->b + 8)) * k, 31);
+	h = rotl64((h ^ load64(b->b)) * k, 31);
+	h = rotl64((h ^ load64(b->b + 8)) * k, 31);
+	return (uint32_t)fmix64(h);
+}
+
+/* Hash of the canonical tuple: the lower (address, port) end goes first, so
+ * both directions of a flow hash alike. */
+static uint32_t hash_tuple(const struct rasflow_flowtab *t, uint8_t proto,
+			   const struct rasflow_addr *a, uint16_t ap,
+			   const struct rasflow_addr *b, uint16_t bp)
+{
+	int c = memcmp(a->b, b->b, 16);
+
+	if (c > 0 || (c == 0 && ap > bp))
+		return hash_words(t->o.seed, b, a, (uint64_t)proto << 32 | (uint64_t)bp << 16 | ap);
+	return hash_words(t->o.seed, a, b, (uint64_t)proto << 32 | (uint64_t)ap << 16 | bp);
+}
+
+static struct rasflow_flow *lookup(const struct rasflow_flowtab *t, uint32_t h, uint8_t proto,
+				   const struct rasflow_addr *a, uint16_t ap,
+				   const struct rasflow_addr *b, uint16_t bp)
+{
+	for (struct rasflow_flow *f = t->bucket[h & (t->nbuckets - 1)]; f; f = f->hnext) {
+		if (f->hash != h || f->proto != proto)
+			continue;
+		if (f->sport == ap && f->dport == bp && addr_eq(&f->src, a) && addr_eq(&f->dst, b))
+			return f;
+		if (f->sport == bp && f->dport == ap && addr_eq(&f->src, b) && addr_eq(&f->dst, a))
+			return f;
+	}
+	return NULL;
+}
+
+static enum tclass tclass_of(const struct rasflow_flow *f)
+{
+	if (f->proto == IPPROTO_TCP_) {
+		if (f->rst[0] || f->rst[1] || (f->fin[0] && f->fin[1]))
+			return TC_CLOSING;
+		if (f->established || f->midstream || f->data[0] || f->data[1])
+			return TC_EST;
+		return TC_SYN;
+	}
+	return f->proto == IPPROTO_UDP_ ? TC_UDP : TC_OTHER;
+}
+
+static void lru_unlink(struct rasflow_flowtab *t, struct rasflow_flow *f)
+{
+	struct lru *l = &t->lru[f->end_state];
+
+	if (f->lru_prev)
+		f->lru_prev->lru_next = f->lru_next;
+	else
+		l->head = f->lru_next;
+	if (f->lru_next)
+		f->lru_next->lru_prev = f->lru_prev;
+	else
+		l->tail = f->lru_prev;
+	f->lru_prev = f->lru_next = NULL;
+}
+
+static void lru_append(struct rasflow_flowtab *t, struct rasflow_flow *f)
+{
+	struct lru *l = &t->lru[f->end_state];
+
+	f->lru_next = NULL;
+	f->lru_prev = l->tail;
+	if (l->tail)
+		l->tail->lru_next = f;
+	else
+		l->head = f;
+	l->tail = f;
+}
+
+/* Mark activity: the flow moves to the young end of its (maybe new) class. */
+static void touch(struct rasflow_flowtab *t, struct rasflow_flow *f)
+{
+	lru_unlink(t, f);
+	f->end_state = (uint8_t)tclass_of(f);
+	f->touched = t->now;
+	lru_append(t, f);
+}
+
+static bool timed_out(const struct rasflow_flowtab *t, const struct rasflow_flow *f,
+		      rasflow_ts now)
+{
+	return f->touched + t->tmo[f->end_state] <= now;
+}
+
+/* Take the flow out of the table, tell the hooks, recycle its memory. */
+static void end_flow(struct rasflow_flowtab *t, struct rasflow_flow *f, enum rasflow_flow_end why)
+{
+	struct rasflow_flow **pp = &t->bucket[f->hash & (t->nbuckets - 1)];
+
+	while (*pp != f)
+		pp = &(*pp)->hnext;
+	*pp = f->hnext;
+	lru_unlink(t, f);
+	t->st.active--;
+	t->st.ended++;
+	if (t->h.on_end)
+		t->h.on_end(t->h.user, f, why);
+	f->id = 0;
+	f->hnext = t->free_list;
+	t->free_list = f;
+}
+
+/* The least recently touched flow of all classes, or NULL when empty. */
+static struct rasflow_flow *oldest(const struct rasflow_flowtab *t)
+{
+	struct rasflow_flow *best = NULL;
+
+	for (int c = 0; c < TC_COUNT; c++) {
+		struct rasflow_flow *f = t->lru[c].head;
+
+		if (f && (!best || f->touched < best->touched))
+			best = f;
+	}
+	return best;
+}
+
+static void update_bytes(struct rasflow_flowtab *t)
+{
+	t->st.bytes = sizeof(*t) + t->nbuckets * sizeof(*t->bucket) + t->slab_bytes;
+	t->st.buckets = t->nbuckets;
+}
+
+/* Double the bucket array; on allocation failure keep the longer chains. */
+static void grow(struct rasflow_flowtab *t)
+{
+	size_t n = t->nbuckets * 2;
+	struct rasflow_flow **nb = calloc(n, sizeof(*nb));
+
+	if (!nb)
+		return;
+	for (size_t i = 0; i < t->nbuckets; i++) {
+		struct rasflow_flow *f = t->bucket[i], *next;
+
+		for (; f; f = next) {
+			next = f->hnext;
+			f->hnext = nb[f->hash & (n - 1)];
+			nb[f->hash & (n - 1)] = f;
+		}
+	}
+	free(t->bucket);
+	t->bucket = nb;
+	t->nbuckets = n;
+	update_bytes(t);
+}
+
+/* A zeroed flow: from the free list, a new slab, or by evicting the LRU flow
+ * when the cap is reached (or a slab cannot be had). */
+static struct rasflow_flow *alloc_flow(struct rasflow_flowtab *t)
+{
+	struct rasflow_flow *f;
+
+	if (!t->free_list && t->allocated < t->o.max_flows) {
+		size_t n = t->o.max_flows - t->allocated;
+		struct slab *s;
+
+		if (n > RASFLOW_FLOW_SLAB)
+			n = RASFLOW_FLOW_SLAB;
+		s = malloc(sizeof(*s) + n * sizeof(struct rasflow_flow));
+		if (s) {
+			s->next = t->slabs;
+			t->slabs = s;
+			t->allocated += n;
+			t->slab_bytes += sizeof(*s) + n * sizeof(struct rasflow_flow);
+			for (size_t i = n; i-- > 0;) {
+				s->f[i].hnext = t->free_list;
+				t->free_list = &s->f[i];
+			}
+			update_bytes(t);
+		}
+	}
+	if (!t->free_list) {
+		struct rasflow_flow *victim = oldest(t);
+
+		if (!victim) {
+			t->st.nomem++;
+			return NULL;
+		}
+		t->st.evicted++;
+		end_flow(t, victim, RASFLOW_END_EVICTED);
+	}
+	f = t->free_list;
+	t->free_list = f->hnext;
+	memset(f, 0, sizeof(*f));
+	return f;
+}
+
+/* Create a flow with the given identity (initiator first) and put it in the
+ * hash and on its class list. */
+static struct rasflow_flow *new_flow(struct rasflow_flowtab *t, uint32_t h, uint8_t proto,
+				     const struct rasflow_addr *src, uint16_t sport,
+				     const struct rasflow_addr *dst, uint16_t dport)
+{
+	struct rasflow_flow *f = alloc_flow(t);
+	size_t b;
+
+	if (!f)
+		return NULL;
+	f->id = ++t->next_id;
+	f->src = *src;
+	f->dst = *dst;
+	f->sport = sport;
+	f->dport = dport;
+	f->proto = proto;
+	f->hash = h;
+	b = h & (t->nbuckets - 1);
+	f->hnext = t->bucket[b];
+	t->bucket[b] = f;
+	f->end_state = (uint8_t)tclass_of(f);
+	f->touched = t->now;
+	lru_append(t, f);
+	t->st.created++;
+	if (++t->st.active > t->st.peak)
+		t->st.peak = t->st.active;
+	if (t->st.active > t->nbuckets && t->nbuckets < t->max_buckets)
+		grow(t);
+	return f;
+}
+
+static bool svc_port(const struct rasflow_flowtab *t, uint8_t proto, uint16_t port)
+{
+	return t->h.is_service_port && t->h.is_service_port(t->h.user, proto, port);
+}
+
+/* Does the sender of the first packet p initiate its flow? Sets how that was
+ * decided and whether the TCP flow was picked up mid-stream. sp/dp are the
+ * packet's ports as keyed (0 for ICMP). */
+static bool sender_initiates(const struct rasflow_flowtab *t, const struct rasflow_pkt *p,
+			     uint16_t sp, uint16_t dp, uint8_t *dirsrc, bool *midstream)
+{
+	bool s, d;
+
+	*midstream = false;
+	if (p->proto == IPPROTO_TCP_) {
+		uint8_t sa = p->tcp_flags & (RASFLOW_TCP_SYN | RASFLOW_TCP_ACK);
+
+		if (sa == RASFLOW_TCP_SYN) {
+			*dirsrc = RASFLOW_DIRSRC_SYN;
+			return true;
+		}
+		*midstream = true;
+		if (sa == (RASFLOW_TCP_SYN | RASFLOW_TCP_ACK)) {
+			*dirsrc = RASFLOW_DIRSRC_SYNACK;
+			return false;
+		}
+		s = svc_port(t, p->proto, sp);
+		d = svc_port(t, p->proto, dp);
+		if (s != d) {
+			*dirsrc = RASFLOW_DIRSRC_PORT;
+			return d;
+		}
+		if (sp != dp) {
+			*dirsrc = RASFLOW_DIRSRC_LOWPORT;
+			return dp < sp;
+		}
+		*dirsrc = RASFLOW_DIRSRC_FIRST;
+		return true;
+	}
+	if (sp != 0 || dp != 0) {
+		s = svc_port(t, p->proto, sp);
+		d = svc_port(t, p->proto, dp);
+		if (s != d) {
+			*dirsrc = RASFLOW_DIRSRC_PORT;
+			return d;
+		}
+	}
+	*dirsrc = RASFLOW_DIRSRC_FIRST;
+	return true;
+}
+
+static void set_identity(struct rasflow_flow *f, const struct rasflow_pkt *p, uint16_t sp,
+			 uint16_t dp, bool sender_init)
+{
+	if (sender_init) {
+		f->src = p->src;
+		f->dst = p->dst;
+		f->sport = sp;
+		f->dport = dp;
+	} else {
+		f->src = p->dst;
+		f->dst = p->src;
+		f->sport = dp;
+		f->dport = sp;
+	}
+}
+
+/* A pure SYN on an existing TCP flow: is it a new connection on the same
+ * tuple rather than a retransmission? Yes when the old one was closed (FIN
+ * both ways, or RST after it was established) or was only mid-stream
+ * leftovers without any handshake packet. A refused attempt (RST before
+ * established) keeps its re-SYNs, like an unanswered one. */
+static bool tcp_new_attempt(const struct rasflow_flow *f)
+{
+	if (f->pkts[0] == 0 && f->pkts[1] == 0)
+		return false;			/* made by an ICMP error: adopt */
+	if (f->syn == 0 && f->synack == 0)
+		return true;
+	if (f->fin[0] && f->fin[1])
+		return true;
+	return (f->rst[0] || f->rst[1]) && f->established;
+}
+
+/* TCP state for one packet in direction dir; returns the events it raises. */
+static unsigned tcp_update(struct rasflow_flow *f, const struct rasflow_pkt *p, int dir)
+{
+	uint8_t fl = p->tcp_flags;
+	uint8_t sa = fl & (RASFLOW_TCP_SYN | RASFLOW_TCP_ACK);
+	unsigned ev = 0;
+
+	if (fl & RASFLOW_TCP_RST) {
+		if (f->rst[dir] == 0)
+			ev |= EVB_RST;
+		sat8(&f->rst[dir]);
+		if (!f->established)
+			f->rst_before_est = true;
+	}
+	if (sa == RASFLOW_TCP_SYN) {
+		if (dir == RASFLOW_DIR_FWD) {
+			sat8(&f->syn);
+			f->midstream = false;
+			if (f->syn > 1 && !f->established)
+				ev |= EVB_SYN_RETRY;
+		}
+	} else if (sa == (RASFLOW_TCP_SYN | RASFLOW_TCP_ACK)) {
+		if (dir == RASFLOW_DIR_REV)
+			sat8(&f->synack);
+	} else if (sa == RASFLOW_TCP_ACK && !(fl & RASFLOW_TCP_RST) && dir == RASFLOW_DIR_FWD &&
+		   !f->established && f->syn && f->synack) {
+		f->established = true;
+		ev |= EVB_EST;
+	}
+	if (fl & RASFLOW_TCP_FIN)
+		sat8(&f->fin[dir]);
+	return ev;
+}
+
+/* Per-direction counters shared by whole packets and later fragments. */
+static void count(struct rasflow_flow *f, const struct rasflow_pkt *p, int dir, rasflow_ts ts)
+{
+	if (f->pkts[dir] != UINT32_MAX)
+		f->pkts[dir]++;
+	f->bytes[dir] += p->ip_len;
+	if (f->pkts[dir] == 1) {
+		f->first[dir] = ts;
+		f->last[dir] = ts;
+	} else {
+		if (ts < f->first[dir])
+			f->first[dir] = ts;
+		if (ts > f->last[dir])
+			f->last[dir] = ts;
+	}
+	if (p->payload_wire > 0)
+		f->data[dir] = true;
+}
+
+static void fire(struct rasflow_flowtab *t, struct rasflow_flow *f, unsigned ev, rasflow_ts ts)
+{
+	if (!t->h.on_event)
+		return;
+	for (int e = RASFLOW_EV_ESTABLISHED; e <= RASFLOW_EV_SYN_RETRY; e++)
+		if (ev & (1u << e))
+			t->h.on_event(t->h.user, f, e, ts);
+}
+
+static struct frag_ent *frag_slot(struct rasflow_flowtab *t, const struct rasflow_pkt *p)
+{
+	uint32_t h = hash_words(t->o.seed, &p->src, &p->dst, (uint64_t)p->proto << 32 | p->frag_id);
+
+	return &t->frag[h & (RASFLOW_FRAG_CACHE - 1)];
+}
+
+/* A later fragment: count it to the flow of its first fragment, if known. */
+static struct rasflow_flow *later_fragment(struct rasflow_flowtab *t, const struct rasflow_pkt *p,
+					   rasflow_ts ts)
+{
+	struct frag_ent *e = frag_slot(t, p);
+	struct rasflow_flow *f = e->f;
+
+	if (!f || f->id != e->fid || e->frag_id != p->frag_id || e->proto != p->proto ||
+	    !addr_eq(&e->src, &p->src) || !addr_eq(&e->dst, &p->dst)) {
+		t->st.frags_orphan++;
+		return NULL;
+	}
+	count(f, p, e->dir, ts);
+	f->frags_later++;
+	touch(t, f);
+	return f;
+}
+
+/* An ICMP destination unreachable: attach it to the flow it quotes, making
+ * that flow (with no packets) when it is not in the table. */
+static struct rasflow_flow *icmp_error(struct rasflow_flowtab *t, const struct rasflow_pkt *p,
+				       rasflow_ts ts)
+{
+	const struct rasflow_quoted *q = &p->quoted;
+	uint16_t sp = is_icmp(q->proto) ? 0 : q->sport;
+	uint16_t dp = is_icmp(q->proto) ? 0 : q->dport;
+	uint32_t h = hash_tuple(t, q->proto, &q->src, sp, &q->dst, dp);
+	struct rasflow_flow *f = lookup(t, h, q->proto, &q->src, sp, &q->dst, dp);
+	bool orphan = false;
+
+	if (f && timed_out(t, f, t->now)) {
+		t->st.expired++;
+		end_flow(t, f, RASFLOW_END_TIMEOUT);
+		f = NULL;
+	}
+	if (!f) {
+		f = new_flow(t, h, q->proto, &q->src, sp, &q->dst, dp);
+		if (!f)
+			return NULL;
+		f->dirsrc = RASFLOW_DIRSRC_ICMP;
+		t->st.icmp_orphan++;
+		orphan = true;
+	} else {
+		t->st.icmp_attached++;
+	}
+	if (f->icmp_errors == 0) {
+		f->icmp_type = p->icmp_type;
+		f->icmp_code = p->icmp_code;
+		f->icmp_from = p->src;
+		f->icmp_first = ts;
+	}
+	if (f->icmp_errors != UINT16_MAX)
+		f->icmp_errors++;
+	touch(t, f);
+	if (orphan && t->h.on_new)
+		t->h.on_new(t->h.user, f, p);
+	if (f->icmp_errors == 1)
+		fire(t, f, EVB_ICMP, ts);
+	return f;
+}
+
+/* Order of hook calls for one packet: on_end of a flow it replaces (timed
+ * out, reused tuple, evicted), on_new, on_packet (while want_pkts), then
+ * on_event. Events fire once per cause: the first RST in each direction, the
+ * first ICMP error, each SYN retransmission before establishment. */
+struct rasflow_flow *rasflow_flowtab_packet(struct rasflow_flowtab *t, const struct rasflow_pkt *p,
+					    rasflow_ts ts)
+{
+	struct rasflow_flow *f;
+	uint16_t sp, dp;
+	uint32_t h;
+	bool isnew = false;
+	unsigned ev = 0;
+	int dir;
+
+	if (ts > t->now)
+		t->now = ts;
+	if (t->now >= t->next_sweep) {
+		rasflow_flowtab_expire(t, t->now);
+		t->next_sweep = t->now + RASFLOW_FLOW_SWEEP_US;
+	}
+	if (p->frag == RASFLOW_FRAG_LATER)
+		return later_fragment(t, p, ts);
+	if (p->icmp_unreach && is_icmp(p->proto))
+		return icmp_error(t, p, ts);
+
+	sp = is_icmp(p->proto) ? 0 : p->sport;
+	dp = is_icmp(p->proto) ? 0 : p->dport;
+	h = hash_tuple(t, p->proto, &p->src, sp, &p->dst, dp);
+	f = lookup(t, h, p->proto, &p->src, sp, &p->dst, dp);
+	if (f && timed_out(t, f, t->now)) {
+		t->st.expired++;
+		end_flow(t, f, RASFLOW_END_TIMEOUT);
+		f = NULL;
+	}
+	if (f && p->proto == IPPROTO_TCP_ &&
+	    (p->tcp_flags & (RASFLOW_TCP_SYN | RASFLOW_TCP_ACK)) == RASFLOW_TCP_SYN &&
+	    tcp_new_attempt(f)) {
+		t->st.tcp_reuse++;
+		end_flow(t, f, RASFLOW_END_TIMEOUT);
+		f = NULL;
+	}
+	if (!f) {
+		uint8_t dirsrc;
+		bool mid;
+		bool init = sender_initiates(t, p, sp, dp, &dirsrc, &mid);
+
+		if (init)
+			f = new_flow(t, h, p->proto, &p->src, sp, &p->dst, dp);
+		else
+			f = new_flow(t, h, p->proto, &p->dst, dp, &p->src, sp);
+		if (!f)
+			return NULL;
+		f->dirsrc = dirsrc;
+		f->midstream = mid;
+		f->nvlan = p->nvlan;
+		isnew = true;
+	} else if (f->pkts[0] == 0 && f->pkts[1] == 0 && p->proto == IPPROTO_TCP_) {
+		/* First packet of a flow an ICMP error made: a SYN or SYN/ACK
+		 * says who initiated better than the quote did. */
+		uint8_t sa = p->tcp_flags & (RASFLOW_TCP_SYN | RASFLOW_TCP_ACK);
+
+		if (sa == RASFLOW_TCP_SYN || sa == (RASFLOW_TCP_SYN | RASFLOW_TCP_ACK)) {
+			set_identity(f, p, sp, dp, sa == RASFLOW_TCP_SYN);
+			f->dirsrc = sa == RASFLOW_TCP_SYN ? RASFLOW_DIRSRC_SYN : RASFLOW_DIRSRC_SYNACK;
+		}
+		f->midstream = sa != RASFLOW_TCP_SYN;
+		f->nvlan = p->nvlan;
+	}
+
+	dir = (f->sport == sp && addr_eq(&f->src, &p->src)) ? RASFLOW_DIR_FWD : RASFLOW_DIR_REV;
+	count(f, p, dir, ts);
+	if (p->proto == IPPROTO_TCP_)
+		ev = tcp_update(f, p, dir);
+	touch(t, f);
+	if (p->frag == RASFLOW_FRAG_FIRST) {
+		struct frag_ent *e = frag_slot(t, p);
+
+		e->src = p->src;
+		e->dst = p->dst;
+		e->frag_id = p->frag_id;
+		e->proto = p->proto;
+		e->dir = (uint8_t)dir;
+		e->f = f;
+		e->fid = f->id;
+	}
+	if (isnew && t->h.on_new)
+		t->h.on_new(t->h.user, f, p);
+	if (f->want_pkts && t->h.on_packet)
+		t->h.on_packet(t->h.user, f, p, dir, ts);
+	if (ev)
+		fire(t, f, ev, ts);
+	return f;
+}
+
+/* Pop expired heads of the class lists, earliest deadline first, so flows
+ * end in the order their timeouts fell due. */
+void rasflow_flowtab_expire(struct rasflow_flowtab *t, rasflow_ts now)
+{
+	for (;;) {
+		struct rasflow_flow *best = NULL;
+		rasflow_ts best_dl = 0;
+
+		for (int c = 0; c < TC_COUNT; c++) {
+			struct rasflow_flow *f = t->lru[c].head;
+			rasflow_ts dl;
+
+			if (!f)
+				continue;
+			dl = f->touched + t->tmo[c];
+			if (dl <= now && (!best || dl < best_dl)) {
+				best = f;
+				best_dl = dl;
+			}
+		}
+		if (!best)
+			return;
+		t->st.expired++;
+		end_flow(t, best, RASFLOW_END_TIMEOUT);
+	}
+}
+
+/* Ends flows least recently touched first, so the order does not depend on
+ * the hash seed. */
+void rasflow_flowtab_flush(struct rasflow_flowtab *t, enum rasflow_flow_end why)
+{
+	struct rasflow_flow *f;
+
+	while ((f = oldest(t)) != NULL) {
+		if (why == RASFLOW_END_EVICTED)
+			t->st.evicted++;
+		else if (why == RASFLOW_END_TIMEOUT)
+			t->st.expired++;
+		end_flow(t, f, why);
+	}
+}
+
+void rasflow_flowtab_default_opts(struct rasflow_flowtab_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->max_flows = RASFLOW_DEF_MAX_FLOWS;
+	o->to.syn = RASFLOW_DEF_TO_SYN;
+	o->to.established = RASFLOW_DEF_TO_ESTABLISHED;
+	o->to.closing = RASFLOW_DEF_TO_CLOSING;
+	o->to.udp = RASFLOW_DEF_TO_UDP;
+	o->to.other = RASFLOW_DEF_TO_OTHER;
+	o->seed = RASFLOW_DEF_FLOW_SEED;
+}
+
+void rasflow_flowtab_set_hooks(struct rasflow_flowtab *t, const struct rasflow_flow_hooks *h)
+{
+	if (h)
+		t->h = *h;
+	else
+		memset(&t->h, 0, sizeof(t->h));
+}
+
+/* max_flows 0 means the default cap. */
+struct rasflow_flowtab *rasflow_flowtab_new(const struct rasflow_flowtab_opts *o,
+					    const struct rasflow_flow_hooks *hooks)
+{
+	struct rasflow_flowtab *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	if (o)
+		t->o = *o;
+	else
+		rasflow_flowtab_default_opts(&t->o);
+	if (t->o.max_flows == 0)
+		t->o.max_flows = RASFLOW_DEF_MAX_FLOWS;
+	t->max_buckets = RASFLOW_FLOW_MIN_BUCKETS;
+	while (t->max_buckets < t->o.max_flows)
+		t->max_buckets *= 2;
+	t->nbuckets = RASFLOW_FLOW_MIN_BUCKETS;
+	t->bucket = calloc(t->nbuckets, sizeof(*t->bucket));
+	if (!t->bucket) {
+		free(t);
+		return NULL;
+	}
+	t->tmo[TC_SYN] = (rasflow_ts)t->o.to.syn * 1000000;
+	t->tmo[TC_EST] = (rasflow_ts)t->o.to.established * 1000000;
+	t->tmo[TC_CLOSING] = (rasflow_ts)t->o.to.closing * 1000000;
+	t->tmo[TC_UDP] = (rasflow_ts)t->o.to.udp * 1000000;
+	t->tmo[TC_OTHER] = (rasflow_ts)t->o.to.other * 1000000;
+	rasflow_flowtab_set_hooks(t, hooks);
+	update_bytes(t);
+	return t;
+}
+
+void rasflow_flowtab_free(struct rasflow_flowtab *t)
+{
+	struct slab *s, *next;
+
+	if (!t)
+		return;
+	for (s = t->slabs; s; s = next) {
+		next = s->next;
+		free(s);
+	}
+	free(t->bucket);
+	free(t);
+}
+
+const struct rasflow_flowtab_stats *rasflow_flowtab_stats(const struct rasflow_flowtab *t)
+{
+	return &t->st;
+}

@@ -40,6 +40,8 @@ enum rasflow_flow_end {
 typedef uint64_t rasflow_ts;
 
 struct rasflow_flow {
+	uint64_t id;			/* serial number in creation order, from 1; 0 once freed */
+
 	/* identity, as initiator -> responder */
 	struct rasflow_addr src, dst;	/* initiator, responder */
 	uint16_t sport, dport;		/* 0 for protocols without ports */
@@ -82,6 +84,7 @@ struct rasflow_flow {
 	/* table bookkeeping: not for users */
 	struct rasflow_flow *hnext;	/* hash chain */
 	struct rasflow_flow *lru_prev, *lru_next;
+	rasflow_ts touched;		/* latest packet time (never going back) it was touched */
 	uint32_t hash;
 };
 
@@ -91,13 +94,16 @@ struct rasflow_flow_hooks {
 	/* Is (proto, port) a port some role listens on? Used to orient flows
 	 * whose handshake was not captured. */
 	bool (*is_service_port)(void *user, uint8_t proto, uint16_t port);
-	/* A flow was created by this packet (already counted). */
+	/* A flow was created by this packet (already counted). For a flow made
+	 * by an ICMP error (dirsrc ICMP, no packets yet) p is that ICMP packet. */
 	void (*on_new)(void *user, struct rasflow_flow *f, const struct rasflow_pkt *p);
 	/* A packet of a flow with want_pkts set; dir is RASFLOW_DIR_*. */
 	void (*on_packet)(void *user, struct rasflow_flow *f, const struct rasflow_pkt *p,
 			  int dir, rasflow_ts ts);
 	/* Something an operator would want to hear about at once: the handshake
-	 * completed, a RST, an ICMP error, a SYN retransmission. */
+	 * completed, a RST, an ICMP error, a SYN retransmission. Fired once per
+	 * cause: the first RST in each direction, the first ICMP error, every
+	 * SYN retransmission before the handshake completes. */
 	void (*on_event)(void *user, struct rasflow_flow *f, int event, rasflow_ts ts);
 	/* The flow leaves the table; it is freed right after. */
 	void (*on_end)(void *user, struct rasflow_flow *f, enum rasflow_flow_end why);
@@ -125,6 +131,8 @@ struct rasflow_flowtab_stats {
 	uint64_t icmp_attached;		/* ICMP errors matched to a flow */
 	uint64_t icmp_orphan;		/* ICMP errors that created the flow they quote */
 	uint64_t frags_orphan;		/* later fragments with no flow to attribute */
+	uint64_t tcp_reuse;		/* flows ended because a new SYN reused their closed tuple */
+	uint64_t nomem;			/* packets dropped: no memory for a new flow */
 	size_t active, peak, buckets;
 	size_t bytes;			/* memory held by the table and its flows */
 };

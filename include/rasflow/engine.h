@@ -1,0 +1,49 @@
+/* engine.h — one capture's packet path: decode, then the flow table.
+ *
+ * The engine owns a flow table and the capture-wide counters (frames, wire
+ * bytes, time span, clock steps back, frames not decoded). It does not read
+ * files or interfaces (capture.h) and does not classify flows (the hooks do).
+ */
+#ifndef RASFLOW_ENGINE_H
+#define RASFLOW_ENGINE_H
+
+#include <stdint.h>
+
+#include "rasflow/decode.h"
+#include "rasflow/flow.h"
+
+struct rasflow_engine_stats {
+	uint64_t packets;		/* frames handed to rasflow_engine_packet */
+	uint64_t wire_bytes;		/* sum of their on-the-wire lengths */
+	uint64_t undecoded;		/* frames decode did not return OK for: skipped */
+	uint64_t no_flow;		/* decoded frames no flow took (orphan fragments, no memory) */
+	uint64_t ts_backwards;		/* frames stamped earlier than the latest frame before them */
+	rasflow_ts first_ts, last_ts;	/* earliest and latest frame time; valid when packets > 0 */
+};
+
+struct rasflow_engine {
+	struct rasflow_flowtab *ft;	/* owned; hooks are called from rasflow_engine_packet */
+	struct rasflow_dec_stats dec;	/* decode results by layer and reason */
+	struct rasflow_engine_stats st;
+};
+
+/* NULL on out-of-memory. opts NULL = rasflow_flowtab_default_opts(); hooks may be NULL. */
+struct rasflow_engine *rasflow_engine_new(const struct rasflow_flowtab_opts *opts,
+					  const struct rasflow_flow_hooks *hooks);
+/* Frees the flow table without calling on_end: flush it first for that. */
+void rasflow_engine_free(struct rasflow_engine *e);
+
+/* Decode one frame of link type dlt and account it to its flow. Frames that
+ * do not decode OK are counted (st.undecoded and dec) and skipped, never
+ * fatal. Returns the decode result. */
+enum rasflow_dec rasflow_engine_packet(struct rasflow_engine *e, int dlt, rasflow_ts ts,
+				       const uint8_t *bytes, uint32_t caplen, uint32_t wirelen);
+
+/* A live interface is quiet: let packet time advance to the wall clock `now`
+ * so idle flows expire (no-op when now is not ahead of the last frame). */
+void rasflow_engine_idle(struct rasflow_engine *e, rasflow_ts now);
+
+/* End of input: end every flow still open with RASFLOW_END_EOF. */
+void rasflow_engine_finish(struct rasflow_engine *e);
+
+#endif
