@@ -1,2 +1,668 @@
-/* decode.c — placeholder until the module lands. */
-#include "rasflow/err.h"
+/* decode.c — link layer to transport header of one captured frame.
+ *
+ * One pass, no allocation, no logging. Each header is taken whole from a
+ * bounds-checked cursor (cur_take) and its fields are read from that checked
+ * span with be16()/be32(); packet bytes are never cast to structs. Entering
+ * IP clamps the cursor to the IP length. No reassembly, no checksums, no flows.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include <pcap/dlt.h>
+
+#include "rasflow/decode.h"
+
+/* libpcap maps LINKTYPE_RAW (101, the value written in savefiles) to DLT_RAW;
+ * a caller passing a file's link type unmapped gets the same treatment. */
+#define LINKTYPE_RAW	101
+
+#define MAX_VLAN	2	/* tags walked; a third is UNSUPPORTED (Suricata's cap) */
+#define MAX_IP6_EXT	8	/* extension headers walked before giving up */
+
+enum {
+	ETH_IPV4 = 0x0800,
+	ETH_IPV6 = 0x86dd,
+	ETH_8021Q = 0x8100,
+	ETH_8021AD = 0x88a8,
+	ETH_QINQ_OLD = 0x9100,	/* pre-standard QinQ */
+};
+
+/* BSD address families seen in DLT_NULL / DLT_LOOP headers. */
+enum {
+	BSD_AF_INET = 2,
+	BSD_AF_INET6_BSD = 24,	/* NetBSD, OpenBSD, BSD/OS */
+	BSD_AF_INET6_FREEBSD = 28,
+	BSD_AF_INET6_DARWIN = 30,
+};
+
+/* IP protocol numbers (IANA). */
+enum {
+	IPP_HOPOPTS = 0,
+	IPP_ICMP = 1,
+	IPP_TCP = 6,
+	IPP_UDP = 17,
+	IPP_ROUTING = 43,
+	IPP_FRAGMENT = 44,
+	IPP_ESP = 50,
+	IPP_AH = 51,
+	IPP_ICMPV6 = 58,
+	IPP_NONE = 59,
+	IPP_DSTOPTS = 60,
+};
+
+struct cur {
+	const uint8_t *p;	/* next unread byte */
+	size_t left;		/* readable bytes from p; never more than caplen */
+};
+
+/* Take n bytes: *out points at them and the cursor moves past them.
+ * On failure the cursor is untouched. */
+static inline bool cur_take(struct cur *c, size_t n, const uint8_t **out)
+{
+	if (c->left < n)
+		return false;
+	*out = c->p;
+	c->p += n;
+	c->left -= n;
+	return true;
+}
+
+/* Big-endian loads from a span cur_take() already checked. */
+static inline uint16_t be16(const uint8_t *b)
+{
+	return (uint16_t)(b[0] << 8 | b[1]);
+}
+
+static inline uint32_t be32(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+static inline uint32_t min32(uint32_t a, uint32_t b)
+{
+	return a < b ? a : b;
+}
+
+/* What one IP header (outer or quoted) said. */
+struct ipinfo {
+	const uint8_t *l3;		/* header start */
+	const uint8_t *src, *dst;	/* 4 or 16 bytes; src NULL until the fixed header checked */
+	uint32_t ip_len;		/* length per the header (on the wire) */
+	uint32_t l3_caplen;		/* captured bytes from l3 (clamped for the outer header) */
+	uint32_t frag_id;
+	uint8_t ver, proto, ttl, frag;
+};
+
+/* Count a non-OK result and note where it arose; returns d. */
+static enum rasflow_dec fail(struct rasflow_pkt *pkt, struct rasflow_dec_stats *st,
+			     enum rasflow_layer l, enum rasflow_dec d, enum rasflow_dec_reason r)
+{
+	st->by[l][d]++;
+	st->reason[r]++;
+	pkt->layer = (uint8_t)l;
+	pkt->reason = (uint8_t)r;
+	return d;
+}
+
+/*
+ * Link layer.
+ *
+ * Ethernet II (RFC 894; IEEE 802.3):
+ *   +-----------------+-----------------+-----------+
+ *   | dst MAC (6)     | src MAC (6)     | type (2)  |
+ *   +-----------------+-----------------+-----------+
+ * 802.1Q / 802.1ad tag, inserted before the type (IEEE 802.1Q):
+ *   | TPID 0x8100/0x88a8/0x9100 (2) | PCP:3 DEI:1 VID:12 (2) | type (2) |
+ *
+ * Linux cooked v1, DLT_LINUX_SLL (16 bytes):
+ *   | pkttype (2) | ARPHRD (2) | addr len (2) | addr (8) | protocol (2) |
+ * Linux cooked v2, DLT_LINUX_SLL2 (20 bytes):
+ *   | protocol (2) | reserved (2) | ifindex (4) | ARPHRD (2) | pkttype (1) |
+ *   | addr len (1) | addr (8) |
+ * The protocol is an ethertype; 0x8100 there means the VLAN tag was kept.
+ *
+ * BSD loopback: DLT_NULL has a 4-byte address family in the capturing host's
+ * byte order (so both are accepted), DLT_LOOP the same in network order.
+ * AF_INET is 2; AF_INET6 is 24, 28 or 30 depending on the BSD.
+ */
+
+/* Walk VLAN tags from ethertype et and pick the IP version. */
+static enum rasflow_dec ethertype(struct cur *c, uint16_t et, unsigned *ver,
+				  struct rasflow_pkt *pkt, struct rasflow_dec_stats *st)
+{
+	const uint8_t *h;
+
+	while (et == ETH_8021Q || et == ETH_8021AD || et == ETH_QINQ_OLD) {
+		if (pkt->nvlan == MAX_VLAN)
+			return fail(pkt, st, RASFLOW_L_LINK, RASFLOW_DEC_UNSUPPORTED,
+				    RASFLOW_R_VLAN_DEPTH);
+		if (!cur_take(c, 4, &h))
+			return fail(pkt, st, RASFLOW_L_LINK, RASFLOW_DEC_TRUNC,
+				    RASFLOW_R_LINK_SHORT);
+		pkt->vlan[pkt->nvlan++] = be16(h) & 0x0fff;
+		et = be16(h + 2);
+	}
+	if (et == ETH_IPV4)
+		*ver = 4;
+	else if (et == ETH_IPV6)
+		*ver = 6;
+	else
+		return fail(pkt, st, RASFLOW_L_LINK, RASFLOW_DEC_UNSUPPORTED, RASFLOW_R_NOT_IP);
+	return RASFLOW_DEC_OK;
+}
+
+/* Map a BSD loopback address family to an IP version (0: not IP). */
+static unsigned bsd_family(uint32_t fam)
+{
+	switch (fam) {
+	case BSD_AF_INET:
+		return 4;
+	case BSD_AF_INET6_BSD:
+	case BSD_AF_INET6_FREEBSD:
+	case BSD_AF_INET6_DARWIN:
+		return 6;
+	default:
+		return 0;
+	}
+}
+
+/* Consume the link header (and VLAN tags) and say which IP version follows. */
+static enum rasflow_dec link_hdr(int dlt, struct cur *c, unsigned *ver,
+				 struct rasflow_pkt *pkt, struct rasflow_dec_stats *st)
+{
+	const uint8_t *h;
+	uint32_t fam;
+	uint16_t et;
+
+	switch (dlt) {
+	case DLT_EN10MB:
+		if (!cur_take(c, 14, &h))
+			goto short_link;
+		et = be16(h + 12);
+		break;
+	case DLT_LINUX_SLL:
+		if (!cur_take(c, 16, &h))
+			goto short_link;
+		et = be16(h + 14);
+		break;
+	case DLT_LINUX_SLL2:
+		if (!cur_take(c, 20, &h))
+			goto short_link;
+		et = be16(h);
+		break;
+	case DLT_NULL:
+	case DLT_LOOP:
+		if (!cur_take(c, 4, &h))
+			goto short_link;
+		fam = be32(h);
+		if (dlt == DLT_NULL && fam > 0xffff)	/* written little-endian */
+			fam = (uint32_t)h[3] << 24 | (uint32_t)h[2] << 16 |
+			      (uint32_t)h[1] << 8 | h[0];
+		*ver = bsd_family(fam);
+		if (*ver == 0)
+			return fail(pkt, st, RASFLOW_L_LINK, RASFLOW_DEC_UNSUPPORTED,
+				    RASFLOW_R_NOT_IP);
+		return RASFLOW_DEC_OK;
+	case DLT_RAW:
+	case LINKTYPE_RAW:
+		/* the version nibble decides; ip4_hdr() reports anything but 6 or 4 */
+		*ver = (c->left > 0 && c->p[0] >> 4 == 6) ? 6 : 4;
+		return RASFLOW_DEC_OK;
+	case DLT_IPV4:
+		*ver = 4;
+		return RASFLOW_DEC_OK;
+	case DLT_IPV6:
+		*ver = 6;
+		return RASFLOW_DEC_OK;
+	default:
+		return fail(pkt, st, RASFLOW_L_LINK, RASFLOW_DEC_UNSUPPORTED, RASFLOW_R_LINK_TYPE);
+	}
+	return ethertype(c, et, ver, pkt, st);
+
+short_link:
+	return fail(pkt, st, RASFLOW_L_LINK, RASFLOW_DEC_TRUNC, RASFLOW_R_LINK_SHORT);
+}
+
+/*
+ * IPv4, RFC 791:
+ *    0                   1                   2                   3
+ *    0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |Version|  IHL  |Type of Service|          Total Length         |
+ *   |         Identification        |Flags|      Fragment Offset    |
+ *   |  Time to Live |    Protocol   |         Header Checksum       |
+ *   |                       Source Address                          |
+ *   |                    Destination Address                        |
+ *   |                    Options (IHL > 5)                          |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * Flags: reserved, DF 0x4000, MF 0x2000; offset in 8-byte units.
+ * A total length of 0 is what TCP segmentation offload leaves in captures
+ * taken on the sender; like Zeek we then take the captured length.
+ *
+ * A quoted header (inside an ICMP error) is not clamped or length-checked:
+ * its total length describes the original packet, not the quote.
+ */
+static enum rasflow_dec ip4_hdr(struct cur *c, struct ipinfo *ii, bool quoted,
+				struct rasflow_pkt *pkt, struct rasflow_dec_stats *st)
+{
+	enum rasflow_layer l = quoted ? RASFLOW_L_QUOTED : RASFLOW_L_IP;
+	enum rasflow_dec_reason shortr = quoted ? RASFLOW_R_QUOTED_SHORT : RASFLOW_R_IP_SHORT;
+	const uint8_t *h = c->p;
+	uint32_t cap = (uint32_t)c->left, hlen, tot, l3cap;
+	uint16_t fo;
+
+	if (cap == 0)
+		return fail(pkt, st, l, RASFLOW_DEC_TRUNC, shortr);
+	if (h[0] >> 4 != 4)
+		return fail(pkt, st, l, RASFLOW_DEC_MALFORMED, RASFLOW_R_IP_VERSION);
+	if (cap < 20)
+		return fail(pkt, st, l, RASFLOW_DEC_TRUNC, shortr);
+	hlen = (uint32_t)(h[0] & 0x0f) * 4;
+	if (hlen < 20)
+		return fail(pkt, st, l, RASFLOW_DEC_MALFORMED, RASFLOW_R_IP_HLEN);
+	tot = be16(h + 2);
+	if (quoted) {
+		l3cap = cap;
+	} else {
+		if (tot == 0)
+			tot = cap;
+		else if (tot < 20)
+			return fail(pkt, st, l, RASFLOW_DEC_MALFORMED, RASFLOW_R_IP_TOTLEN);
+		else if (tot < hlen)
+			return fail(pkt, st, l, RASFLOW_DEC_MALFORMED, RASFLOW_R_IP_HLEN);
+		l3cap = min32(cap, tot);
+	}
+	ii->ver = 4;
+	ii->l3 = h;
+	ii->src = h + 12;
+	ii->dst = h + 16;
+	ii->ttl = h[8];
+	ii->proto = h[9];
+	ii->ip_len = tot;
+	ii->l3_caplen = l3cap;
+	fo = be16(h + 6);
+	ii->frag_id = be16(h + 4);
+	if (fo & 0x1fff)
+		ii->frag = RASFLOW_FRAG_LATER;
+	else if (fo & 0x2000)
+		ii->frag = RASFLOW_FRAG_FIRST;
+	else
+		ii->frag = RASFLOW_FRAG_NONE;
+	if (hlen > l3cap)	/* options cut by the snaplen (hlen <= tot was checked) */
+		return fail(pkt, st, l, RASFLOW_DEC_TRUNC, shortr);
+	c->p = h + hlen;
+	c->left = l3cap - hlen;
+	return RASFLOW_DEC_OK;
+}
+
+/*
+ * IPv6, RFC 8200:
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *   |Version| Traffic Class |           Flow Label                  |
+ *   |         Payload Length        |  Next Header  |   Hop Limit   |
+ *   |                    Source Address (16)                        |
+ *   |                  Destination Address (16)                     |
+ *   +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * Extension headers walked: hop-by-hop (0), routing (43), destination
+ * options (60): | next (1) | len in 8-byte units, not counting the first (1) |;
+ * AH (51, RFC 4302): | next (1) | len in 4-byte units minus 2 (1) | ...;
+ * fragment (44): | next (1) | res (1) | offset:13 res:2 M:1 (2) | id (4) |.
+ * ESP (50) and no-next-header (59) end the walk and are the protocol.
+ * Payload length 0 behind a hop-by-hop header is a jumbogram (RFC 2675):
+ * the rest of the capture is taken.
+ */
+static enum rasflow_dec ip6_hdr(struct cur *c, struct ipinfo *ii, bool quoted,
+				struct rasflow_pkt *pkt, struct rasflow_dec_stats *st)
+{
+	enum rasflow_layer l = quoted ? RASFLOW_L_QUOTED : RASFLOW_L_IP;
+	enum rasflow_dec_reason shortr = quoted ? RASFLOW_R_QUOTED_SHORT : RASFLOW_R_IP_SHORT;
+	const uint8_t *h = c->p;
+	uint32_t cap = (uint32_t)c->left, plen, l3cap, len;
+	uint8_t nh;
+	uint16_t fo;
+
+	if (cap == 0)
+		return fail(pkt, st, l, RASFLOW_DEC_TRUNC, shortr);
+	if (h[0] >> 4 != 6)
+		return fail(pkt, st, l, RASFLOW_DEC_MALFORMED, RASFLOW_R_IP_VERSION);
+	if (cap < 40)
+		return fail(pkt, st, l, RASFLOW_DEC_TRUNC, shortr);
+	plen = be16(h + 4);
+	nh = h[6];
+	ii->ver = 6;
+	ii->l3 = h;
+	ii->src = h + 8;
+	ii->dst = h + 24;
+	ii->ttl = h[7];
+	ii->proto = 0;
+	ii->frag = RASFLOW_FRAG_NONE;
+	ii->frag_id = 0;
+	ii->ip_len = 40 + plen;
+	if (plen == 0 && nh == IPP_HOPOPTS && !quoted)
+		ii->ip_len = cap;
+	l3cap = quoted ? cap : min32(cap, ii->ip_len);
+	ii->l3_caplen = l3cap;
+	c->p = h + 40;
+	c->left = l3cap - 40;
+
+	for (unsigned n = 0;; n++) {
+		switch (nh) {
+		case IPP_HOPOPTS:
+		case IPP_ROUTING:
+		case IPP_DSTOPTS:
+		case IPP_AH:
+			if (n == MAX_IP6_EXT)
+				goto too_long;
+			if (c->left < 2)
+				goto cut;
+			len = nh == IPP_AH ? ((uint32_t)c->p[1] + 2) * 4 : ((uint32_t)c->p[1] + 1) * 8;
+			nh = c->p[0];
+			if (!cur_take(c, len, &h))
+				goto cut;
+			break;
+		case IPP_FRAGMENT:
+			if (n == MAX_IP6_EXT)
+				goto too_long;
+			if (!cur_take(c, 8, &h))
+				goto cut;
+			nh = h[0];
+			fo = be16(h + 2);
+			if (fo & 0xfff8) {
+				ii->frag = RASFLOW_FRAG_LATER;
+				ii->frag_id = be32(h + 4);
+				ii->proto = nh;
+				return RASFLOW_DEC_OK;	/* the rest is fragment data */
+			}
+			if (fo & 1) {
+				ii->frag = RASFLOW_FRAG_FIRST;
+				ii->frag_id = be32(h + 4);
+			}	/* else an atomic fragment (RFC 6946): a whole packet */
+			break;
+		default:	/* ESP, no-next-header, or an upper-layer protocol */
+			ii->proto = nh;
+			return RASFLOW_DEC_OK;
+		}
+	}
+
+cut:
+	if (quoted)
+		return fail(pkt, st, l, RASFLOW_DEC_TRUNC, RASFLOW_R_QUOTED_SHORT);
+	return fail(pkt, st, l, l3cap < ii->ip_len ? RASFLOW_DEC_TRUNC : RASFLOW_DEC_MALFORMED,
+		    RASFLOW_R_IP6_EXT);
+too_long:
+	return fail(pkt, st, l, RASFLOW_DEC_MALFORMED, RASFLOW_R_IP6_EXT);
+}
+
+/* Set an address from the 4 or 16 bytes an IP header points at. */
+static inline void set_addr(struct rasflow_addr *a, unsigned ver, const uint8_t *b)
+{
+	if (ver == 4)
+		rasflow_addr_from_v4(a, b);
+	else
+		rasflow_addr_from_v6(a, b);
+}
+
+/* A transport header shorter than it must be: cut by the snaplen (TRUNC) or
+ * longer than the IP length leaves room for (MALFORMED). */
+static enum rasflow_dec l4_short(struct rasflow_pkt *pkt, struct rasflow_dec_stats *st,
+				 uint32_t wire, uint32_t need)
+{
+	return fail(pkt, st, RASFLOW_L_TRANSPORT,
+		    wire < need ? RASFLOW_DEC_MALFORMED : RASFLOW_DEC_TRUNC, RASFLOW_R_L4_SHORT);
+}
+
+/*
+ * ICMP destination unreachable (RFC 792 type 3; RFC 4443 ICMPv6 type 1):
+ *   | type (1) | code (1) | checksum (2) | unused / next-hop MTU (4) |
+ *   | quoted IP header + at least 8 bytes of its payload ...        |
+ * The quote needs its whole IP header and, for TCP and UDP, the 4 port
+ * bytes; that names the flow. A quoted later fragment names none.
+ */
+static enum rasflow_dec quote(struct cur *q, unsigned ver, struct rasflow_pkt *pkt,
+			      struct rasflow_dec_stats *st)
+{
+	struct ipinfo qi;
+	const uint8_t *h;
+	enum rasflow_dec r;
+
+	r = ver == 4 ? ip4_hdr(q, &qi, true, pkt, st) : ip6_hdr(q, &qi, true, pkt, st);
+	if (r != RASFLOW_DEC_OK)
+		return r;
+	if (qi.frag == RASFLOW_FRAG_LATER)
+		return RASFLOW_DEC_OK;
+	if (qi.proto == IPP_TCP || qi.proto == IPP_UDP) {
+		if (!cur_take(q, 4, &h))
+			return fail(pkt, st, RASFLOW_L_QUOTED, RASFLOW_DEC_TRUNC,
+				    RASFLOW_R_QUOTED_SHORT);
+		pkt->quoted.sport = be16(h);
+		pkt->quoted.dport = be16(h + 2);
+	} else {
+		pkt->quoted.sport = 0;
+		pkt->quoted.dport = 0;
+	}
+	set_addr(&pkt->quoted.src, ver, qi.src);
+	set_addr(&pkt->quoted.dst, ver, qi.dst);
+	pkt->quoted.proto = qi.proto;
+	pkt->icmp_unreach = true;
+	return RASFLOW_DEC_OK;
+}
+
+/*
+ * TCP, RFC 9293:
+ *   |          Source Port          |       Destination Port        |
+ *   |                        Sequence Number                        |
+ *   |                    Acknowledgment Number                      |
+ *   |  Data |       |C|E|U|A|P|R|S|F|                               |
+ *   | Offset| Rsrvd |W|C|R|C|S|S|Y|I|            Window             |
+ *   |           Checksum            |         Urgent Pointer        |
+ *   |                    Options (data offset > 5)                  |
+ * Options cut by the snaplen, or continued in the next fragment of a first
+ * fragment (a fragmented SYN), are not an error: everything used is in the
+ * first 20 bytes, and the payload is then empty.
+ *
+ * UDP, RFC 768:
+ *   | Source Port (2) | Destination Port (2) | Length (2) | Checksum (2) |
+ * Length counts the 8-byte header; in a first fragment it covers the whole
+ * datagram, so it is only checked against the IP length when unfragmented.
+ */
+static enum rasflow_dec transport(struct cur *c, const struct ipinfo *ii,
+				  struct rasflow_pkt *pkt, struct rasflow_dec_stats *st)
+{
+	/* L4 bytes on the wire; c->left <= wire always holds */
+	uint32_t wire = ii->ip_len - (uint32_t)(c->p - ii->l3);
+	uint32_t left = (uint32_t)c->left, thl, ulen, pw;
+	const uint8_t *h = c->p;
+
+	switch (ii->proto) {
+	case IPP_TCP:
+		if (left < 20)
+			return l4_short(pkt, st, wire, 20);
+		thl = (uint32_t)(h[12] >> 4) * 4;
+		if (thl < 20 || (thl > wire && ii->frag == RASFLOW_FRAG_NONE))
+			return fail(pkt, st, RASFLOW_L_TRANSPORT, RASFLOW_DEC_MALFORMED,
+				    RASFLOW_R_TCP_DOFF);
+		pkt->sport = be16(h);
+		pkt->dport = be16(h + 2);
+		pkt->seq = be32(h + 4);
+		pkt->ack = be32(h + 8);
+		pkt->tcp_flags = h[13];
+		pkt->payload_wire = thl < wire ? wire - thl : 0;
+		thl = min32(thl, left);	/* options cut by the snaplen or a fragment */
+		pkt->payload = h + thl;
+		pkt->payload_len = left - thl;
+		return RASFLOW_DEC_OK;
+	case IPP_UDP:
+		if (left < 8)
+			return l4_short(pkt, st, wire, 8);
+		ulen = be16(h + 4);
+		if (ulen < 8 || (ii->frag == RASFLOW_FRAG_NONE && ulen > wire))
+			return fail(pkt, st, RASFLOW_L_TRANSPORT, RASFLOW_DEC_MALFORMED,
+				    RASFLOW_R_UDP_LEN);
+		pkt->sport = be16(h);
+		pkt->dport = be16(h + 2);
+		pw = (ii->frag == RASFLOW_FRAG_NONE ? ulen : wire) - 8;
+		pkt->payload = h + 8;
+		pkt->payload_len = min32(left - 8, pw);
+		pkt->payload_wire = pw;
+		return RASFLOW_DEC_OK;
+	case IPP_ICMP:
+	case IPP_ICMPV6:
+		if ((ii->proto == IPP_ICMP) != (ii->ver == 4))
+			break;		/* ICMP in IPv6 or ICMPv6 in IPv4: just a protocol */
+		if (left < 8)
+			return l4_short(pkt, st, wire, 8);
+		pkt->icmp_type = h[0];
+		pkt->icmp_code = h[1];
+		pkt->payload = h + 8;
+		pkt->payload_len = left - 8;
+		pkt->payload_wire = wire - 8;
+		if ((ii->ver == 4 && h[0] == 3) || (ii->ver == 6 && h[0] == 1)) {
+			struct cur q = { h + 8, left - 8 };
+
+			return quote(&q, ii->ver, pkt, st);
+		}
+		return RASFLOW_DEC_OK;
+	default:
+		break;
+	}
+	/* VRRP (112), GRE, ESP, SCTP...: the protocol is all we report */
+	pkt->payload = h;
+	pkt->payload_len = left;
+	pkt->payload_wire = wire;
+	return RASFLOW_DEC_OK;
+}
+
+bool rasflow_decode_dlt_supported(int dlt)
+{
+	switch (dlt) {
+	case DLT_EN10MB:
+	case DLT_LINUX_SLL:
+	case DLT_LINUX_SLL2:
+	case DLT_RAW:
+	case LINKTYPE_RAW:
+	case DLT_IPV4:
+	case DLT_IPV6:
+	case DLT_NULL:
+	case DLT_LOOP:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Clear what a previous call may have left; src, dst and quoted are only
+ * meaningful with ipver / icmp_unreach set, so they stay as they are. */
+static inline void pkt_reset(struct rasflow_pkt *pkt)
+{
+	pkt->ipver = 0;
+	pkt->proto = 0;
+	pkt->ttl = 0;
+	pkt->frag = RASFLOW_FRAG_NONE;
+	pkt->frag_id = 0;
+	pkt->sport = 0;
+	pkt->dport = 0;
+	pkt->tcp_flags = 0;
+	pkt->seq = 0;
+	pkt->ack = 0;
+	pkt->nvlan = 0;
+	pkt->vlan[0] = 0;
+	pkt->vlan[1] = 0;
+	pkt->ip_len = 0;
+	pkt->l3 = NULL;
+	pkt->l3_caplen = 0;
+	pkt->payload = NULL;
+	pkt->payload_len = 0;
+	pkt->payload_wire = 0;
+	pkt->icmp_type = 0;
+	pkt->icmp_code = 0;
+	pkt->icmp_unreach = false;
+	pkt->layer = RASFLOW_L_LINK;
+	pkt->reason = RASFLOW_R_NONE;
+}
+
+enum rasflow_dec rasflow_decode_frame(int dlt, const uint8_t *bytes, uint32_t caplen,
+				      struct rasflow_pkt *pkt, struct rasflow_dec_stats *st)
+{
+	struct cur c = { bytes, caplen };
+	struct ipinfo ii;
+	enum rasflow_dec r;
+	unsigned ver = 0;
+
+	st->frames++;
+	pkt_reset(pkt);
+	r = link_hdr(dlt, &c, &ver, pkt, st);
+	if (r != RASFLOW_DEC_OK)
+		return r;
+
+	ii.src = NULL;
+	r = ver == 4 ? ip4_hdr(&c, &ii, false, pkt, st) : ip6_hdr(&c, &ii, false, pkt, st);
+	if (ii.src != NULL) {	/* the fixed header was sound: hosts are known */
+		pkt->ipver = ii.ver;
+		set_addr(&pkt->src, ver, ii.src);
+		set_addr(&pkt->dst, ver, ii.dst);
+		pkt->proto = ii.proto;
+		pkt->ttl = ii.ttl;
+		pkt->frag = ii.frag;
+		pkt->frag_id = ii.frag_id;
+		pkt->ip_len = ii.ip_len;
+		pkt->l3 = ii.l3;
+		pkt->l3_caplen = ii.l3_caplen;
+	}
+	if (r != RASFLOW_DEC_OK)
+		return r;
+
+	if (ii.frag == RASFLOW_FRAG_LATER) {
+		st->fragments_later++;
+		pkt->payload = c.p;
+		pkt->payload_len = (uint32_t)c.left;
+		pkt->payload_wire = ii.ip_len - (uint32_t)(c.p - ii.l3);
+		return RASFLOW_DEC_OK;
+	}
+	return transport(&c, &ii, pkt, st);
+}
+
+static const char *const layer_names[RASFLOW_L_COUNT] = {
+	[RASFLOW_L_LINK] = "link",
+	[RASFLOW_L_IP] = "ip",
+	[RASFLOW_L_TRANSPORT] = "transport",
+	[RASFLOW_L_QUOTED] = "quoted",
+};
+
+static const char *const result_names[RASFLOW_DEC_COUNT] = {
+	[RASFLOW_DEC_OK] = "ok",
+	[RASFLOW_DEC_TRUNC] = "truncated",
+	[RASFLOW_DEC_MALFORMED] = "malformed",
+	[RASFLOW_DEC_UNSUPPORTED] = "unsupported",
+};
+
+static const char *const reason_names[RASFLOW_R_COUNT] = {
+	[RASFLOW_R_NONE] = "none",
+	[RASFLOW_R_LINK_SHORT] = "link_short",
+	[RASFLOW_R_LINK_TYPE] = "link_type",
+	[RASFLOW_R_VLAN_DEPTH] = "vlan_depth",
+	[RASFLOW_R_NOT_IP] = "not_ip",
+	[RASFLOW_R_IP_SHORT] = "ip_short",
+	[RASFLOW_R_IP_VERSION] = "ip_version",
+	[RASFLOW_R_IP_HLEN] = "ip_hlen",
+	[RASFLOW_R_IP_TOTLEN] = "ip_totlen",
+	[RASFLOW_R_IP6_EXT] = "ip6_ext",
+	[RASFLOW_R_L4_SHORT] = "l4_short",
+	[RASFLOW_R_TCP_DOFF] = "tcp_doff",
+	[RASFLOW_R_UDP_LEN] = "udp_len",
+	[RASFLOW_R_QUOTED_SHORT] = "quoted_short",
+};
+
+const char *rasflow_dec_layer_name(enum rasflow_layer l)
+{
+	return (unsigned)l < RASFLOW_L_COUNT ? layer_names[l] : "?";
+}
+
+const char *rasflow_dec_result_name(enum rasflow_dec d)
+{
+	return (unsigned)d < RASFLOW_DEC_COUNT ? result_names[d] : "?";
+}
+
+const char *rasflow_dec_reason_name(enum rasflow_dec_reason r)
+{
+	return (unsigned)r < RASFLOW_R_COUNT ? reason_names[r] : "?";
+}

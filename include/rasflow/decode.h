@@ -1,7 +1,7 @@
 /* decode.h — one frame in, one flat packet description out.
  *
  * rasflow_decode_frame() walks link layer (Ethernet, Linux cooked v1/v2, raw
- * IP, BSD loopback), up to two VLAN tags (802.1Q 0x8100, 802.1ad 0x88a8),
+ * IP, BSD loopback), up to two VLAN tags (802.1Q 0x8100, 802.1ad 0x88a8, 0x9100),
  * IPv4 (options) / IPv6 (extension headers), then TCP, UDP, ICMP/ICMPv6 (for
  * destination-unreachable errors the quoted header is decoded into
  * pkt->quoted) or any other IP protocol. All reads go through a bounds-checked
@@ -49,7 +49,7 @@ enum rasflow_dec_reason {
 	RASFLOW_R_IP6_EXT,		/* IPv6 extension header chain cut or too long */
 	RASFLOW_R_L4_SHORT,		/* TCP/UDP/ICMP header cut */
 	RASFLOW_R_TCP_DOFF,		/* TCP data offset < 5 or past the segment */
-	RASFLOW_R_UDP_LEN,		/* UDP length field < 8 */
+	RASFLOW_R_UDP_LEN,		/* UDP length field < 8 or past the IP payload */
 	RASFLOW_R_QUOTED_SHORT,		/* ICMP error quotes too little to name a flow */
 	RASFLOW_R_COUNT
 };
@@ -101,13 +101,24 @@ struct rasflow_pkt {
 	uint8_t icmp_type, icmp_code;	/* ICMP / ICMPv6 */
 	bool icmp_unreach;		/* destination unreachable with a usable quote */
 	struct rasflow_quoted quoted;	/* with icmp_unreach */
+	uint8_t layer;			/* enum rasflow_layer where a non-OK result arose */
+	uint8_t reason;			/* enum rasflow_dec_reason; RASFLOW_R_NONE on OK */
 };
 
 /* Link types accepted (pcap DLT values). */
 bool rasflow_decode_dlt_supported(int dlt);
 
 /* Decode one frame. On OK, pkt is filled; on other results pkt is partly
- * filled and stats records layer and reason. Never reads past caplen. */
+ * filled, pkt->layer/reason say where decoding stopped, and stats (never
+ * NULL) records layer and reason. Never reads past caplen.
+ *
+ * Which fields are valid: src and dst only when ipver != 0 (they are not
+ * cleared between calls); quoted only when icmp_unreach. On a non-OK result at
+ * RASFLOW_L_TRANSPORT or RASFLOW_L_QUOTED, src, dst, ipver, proto, ttl, frag,
+ * frag_id, ip_len and l3 are valid, so the caller can still count the packet
+ * to its hosts. A later fragment (frag == LATER) is OK with proto set and no
+ * ports. A TCP header whose options are cut by the snaplen is OK: ports,
+ * flags, seq and ack are read from the fixed 20 bytes, payload_len is 0. */
 enum rasflow_dec rasflow_decode_frame(int dlt, const uint8_t *bytes, uint32_t caplen,
 				      struct rasflow_pkt *pkt, struct rasflow_dec_stats *stats);
 

@@ -1,0 +1,1051 @@
+/* analyze.c — the analysis object: host and edge tables, folding finished
+ * flows into edges, and the order of the finish steps (infer.c, verdict.c,
+ * missing.c do the thinking). Tables are bounded: beyond the cap new hosts
+ * and edges are refused and counted, never evicted, so the result does not
+ * depend on arrival order. This file does not print.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "analyze_int.h"
+#include "rasflow/err.h"
+
+#define DEFAULT_MAX_HOSTS (1u << 18)
+#define DEFAULT_MAX_EDGES (1u << 20)
+#define HASH_SEED 0x9e3779b97f4a7c15ull
+#define NAME_MAX_LEN 255
+
+void rasflow_analysis_default_opts(struct rasflow_analysis_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->fail_on = RASFLOW_FAIL_ON_DEFAULT;
+	o->max_hosts = DEFAULT_MAX_HOSTS;
+	o->max_edges = DEFAULT_MAX_EDGES;
+}
+
+/* FNV-1a over bytes, seeded; good enough for addresses we do not choose. */
+static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ull;
+	}
+	return h ^ (h >> 29);
+}
+
+static uint64_t host_hash(const struct rasflow_addr *a)
+{
+	return hash_bytes(HASH_SEED, a->b, 16);
+}
+
+static uint64_t edge_hash(const struct rasflow_addr *s, const struct rasflow_addr *d,
+			  uint8_t proto, uint16_t port)
+{
+	uint8_t tail[3] = { proto, (uint8_t)(port >> 8), (uint8_t)port };
+	uint64_t h = hash_bytes(HASH_SEED, s->b, 16);
+
+	h = hash_bytes(h, d->b, 16);
+	return hash_bytes(h, tail, sizeof(tail));
+}
+
+struct rasflow_analysis *rasflow_analysis_new(const struct rasflow_ruleset *rs,
+					      const struct rasflow_site *site,
+					      const struct rasflow_analysis_opts *o)
+{
+	struct rasflow_analysis *an = calloc(1, sizeof(*an));
+
+	if (an == NULL)
+		return NULL;
+	an->rs = rs;
+	an->site = site;
+	if (o != NULL)
+		an->o = *o;
+	else
+		rasflow_analysis_default_opts(&an->o);
+	if (an->o.max_hosts == 0)
+		an->o.max_hosts = DEFAULT_MAX_HOSTS;
+	if (an->o.max_edges == 0)
+		an->o.max_edges = DEFAULT_MAX_EDGES;
+	an->nhbuckets = 1024;
+	an->nebuckets = 1024;
+	an->hbuckets = calloc(an->nhbuckets, sizeof(*an->hbuckets));
+	an->ebuckets = calloc(an->nebuckets, sizeof(*an->ebuckets));
+	an->rstat = calloc(rs->nrules ? rs->nrules : 1, sizeof(*an->rstat));
+	if (an->hbuckets == NULL || an->ebuckets == NULL || an->rstat == NULL) {
+		rasflow_analysis_free(an);
+		return NULL;
+	}
+
+	/* Role classes used by inference and policy. */
+	rasflow_roleset local_dst = 0, other_dst = 0;
+
+	for (size_t i = 0; i < rs->nroles && i < RASFLOW_MAX_ROLES; i++) {
+		rasflow_roleset bit = (rasflow_roleset)1 << i;
+
+		an->all_roles |= bit;
+		if (rs->roles[i].cls == RASFLOW_CLASS_EXTERNAL)
+			an->ext_roles |= bit;
+		if (rs->roles[i].cls == RASFLOW_CLASS_RAS)
+			an->ras_roles |= bit;
+		if (rs->roles[i].cls == RASFLOW_CLASS_INFRA)
+			an->infra_roles |= bit;
+	}
+	for (size_t i = 0; i < rs->nrules; i++) {
+		const struct rasflow_rule *r = &rs->rules[i];
+
+		if (r->dst >= RASFLOW_MAX_ROLES)
+			continue;
+		if (r->flags & RASFLOW_RF_LOCAL)
+			local_dst |= (rasflow_roleset)1 << r->dst;
+		else
+			other_dst |= (rasflow_roleset)1 << r->dst;
+	}
+	an->local_roles = local_dst & ~other_dst;
+	an->noinfer_roles = an->local_roles | an->ext_roles;
+	return an;
+}
+
+void rasflow_analysis_free(struct rasflow_analysis *an)
+{
+	if (an == NULL)
+		return;
+	for (size_t i = 0; i < an->nhosts; i++) {
+		struct rasflow_host *h = &an->hosts[i];
+
+		free(h->server_name);
+		free(h->obs);
+		for (size_t j = 0; j < h->nevidence; j++)
+			free(h->evidence[j]);
+	}
+	for (size_t i = 0; i < an->nedges; i++) {
+		free(an->edges[i].app);
+		free(an->edges[i].detail);
+	}
+	for (size_t i = 0; i < an->nfindings; i++)
+		free(an->findings[i].message);
+	for (size_t i = 0; i < an->cap.nfiles; i++)
+		free(an->cap.files[i]);
+	for (size_t i = 0; i < an->cap.nwarnings; i++)
+		free(an->cap.warnings[i]);
+	free(an->cap.files);
+	free(an->cap.warnings);
+	free(an->hosts);
+	free(an->hbuckets);
+	free(an->edges);
+	free(an->ebuckets);
+	free(an->findings);
+	free(an->rstat);
+	free(an);
+}
+
+/* Double a bucket array and rehash a dense table into it. */
+static int rehash_hosts(struct rasflow_analysis *an)
+{
+	size_t n = an->nhbuckets * 2;
+	uint32_t *b = calloc(n, sizeof(*b));
+
+	if (b == NULL)
+		return RASFLOW_ENOMEM;
+	for (size_t i = 0; i < an->nhosts; i++) {
+		size_t k = host_hash(&an->hosts[i].addr) & (n - 1);
+
+		an->hosts[i].hnext = b[k];
+		b[k] = (uint32_t)(i + 1);
+	}
+	free(an->hbuckets);
+	an->hbuckets = b;
+	an->nhbuckets = n;
+	return 0;
+}
+
+static int rehash_edges(struct rasflow_analysis *an)
+{
+	size_t n = an->nebuckets * 2;
+	uint32_t *b = calloc(n, sizeof(*b));
+
+	if (b == NULL)
+		return RASFLOW_ENOMEM;
+	for (size_t i = 0; i < an->nedges; i++) {
+		struct rasflow_edge *e = &an->edges[i];
+		size_t k = edge_hash(&e->src, &e->dst, e->proto, e->dport) & (n - 1);
+
+		e->hnext = b[k];
+		b[k] = (uint32_t)(i + 1);
+	}
+	free(an->ebuckets);
+	an->ebuckets = b;
+	an->nebuckets = n;
+	return 0;
+}
+
+static int host_cmp_addr(const void *key, const void *elem)
+{
+	const struct rasflow_host *h = elem;
+
+	return rasflow_addr_cmp(key, &h->addr);
+}
+
+uint32_t rasflow_ana_host_find(const struct rasflow_analysis *an, const struct rasflow_addr *a)
+{
+	if (an->sorted) {
+		const struct rasflow_host *h = bsearch(a, an->hosts, an->nhosts, sizeof(*h),
+						       host_cmp_addr);
+
+		return h != NULL ? (uint32_t)(h - an->hosts) : RASFLOW_NOHOST;
+	}
+	uint32_t i = an->hbuckets[host_hash(a) & (an->nhbuckets - 1)];
+
+	for (; i != 0; i = an->hosts[i - 1].hnext)
+		if (memcmp(an->hosts[i - 1].addr.b, a->b, 16) == 0)
+			return i - 1;
+	return RASFLOW_NOHOST;
+}
+
+/* Find or create a host; RASFLOW_NOHOST when the table is full (counted) or
+ * on ENOMEM (*err set). */
+static uint32_t host_get(struct rasflow_analysis *an, const struct rasflow_addr *a, int *err)
+{
+	uint32_t i = rasflow_ana_host_find(an, a);
+
+	if (i != RASFLOW_NOHOST)
+		return i;
+	if (an->nhosts >= an->o.max_hosts || an->nhosts >= RASFLOW_NOHOST - 1) {
+		an->st.hosts_refused++;
+		return RASFLOW_NOHOST;
+	}
+	if (an->nhosts == an->hosts_alloc) {
+		size_t n = an->hosts_alloc ? an->hosts_alloc * 2 : 256;
+		struct rasflow_host *p = realloc(an->hosts, n * sizeof(*p));
+
+		if (p == NULL) {
+			*err = RASFLOW_ENOMEM;
+			return RASFLOW_NOHOST;
+		}
+		an->hosts = p;
+		an->hosts_alloc = n;
+	}
+	if (an->nhosts >= an->nhbuckets && rehash_hosts(an) < 0) {
+		*err = RASFLOW_ENOMEM;
+		return RASFLOW_NOHOST;
+	}
+	struct rasflow_host *h = &an->hosts[an->nhosts];
+	size_t k = host_hash(a) & (an->nhbuckets - 1);
+
+	memset(h, 0, sizeof(*h));
+	h->addr = *a;
+	if (an->site != NULL) {
+		h->site = rasflow_site_lookup(an->site, a);
+		h->site_host = h->site != NULL && rasflow_site_entry_is_host(h->site);
+		if (h->site_host)
+			h->name = h->site->name;
+	}
+	h->hnext = an->hbuckets[k];
+	an->hbuckets[k] = (uint32_t)(an->nhosts + 1);
+	return (uint32_t)an->nhosts++;
+}
+
+bool rasflow_ana_is_group(const struct rasflow_analysis *an, const struct rasflow_addr *a)
+{
+	if (rasflow_addr_is_group(a))
+		return true;
+	if (an->site == NULL || !rasflow_addr_is_v4(a))
+		return false;
+
+	const struct rasflow_site_entry *e = rasflow_site_lookup(an->site, a);
+
+	if (e == NULL || e->plen < 96 || e->plen > 126)
+		return false;
+	/* all host bits set? */
+	for (unsigned bit = e->plen; bit < 128; bit++)
+		if (!(a->b[bit / 8] & (0x80 >> (bit % 8))))
+			return false;
+	return true;
+}
+
+static bool proto_has_ports(uint8_t proto)
+{
+	return proto == 6 || proto == 17 || proto == 132 || proto == 33;
+}
+
+static uint32_t edge_find(const struct rasflow_analysis *an, const struct rasflow_addr *s,
+			  const struct rasflow_addr *d, uint8_t proto, uint16_t port)
+{
+	uint32_t i = an->ebuckets[edge_hash(s, d, proto, port) & (an->nebuckets - 1)];
+
+	for (; i != 0; i = an->edges[i - 1].hnext) {
+		const struct rasflow_edge *e = &an->edges[i - 1];
+
+		if (e->proto == proto && e->dport == port && memcmp(e->src.b, s->b, 16) == 0 &&
+		    memcmp(e->dst.b, d->b, 16) == 0)
+			return i - 1;
+	}
+	return RASFLOW_NOHOST;
+}
+
+static uint32_t edge_get(struct rasflow_analysis *an, const struct rasflow_flow *f, int *err)
+{
+	uint16_t port = proto_has_ports(f->proto) ? f->dport : 0;
+	uint32_t i = edge_find(an, &f->src, &f->dst, f->proto, port);
+
+	if (i != RASFLOW_NOHOST)
+		return i;
+	if (an->nedges >= an->o.max_edges || an->nedges >= RASFLOW_NOHOST - 1) {
+		an->st.edges_refused++;
+		return RASFLOW_NOHOST;
+	}
+	if (an->nedges == an->edges_alloc) {
+		size_t n = an->edges_alloc ? an->edges_alloc * 2 : 256;
+		struct rasflow_edge *p = realloc(an->edges, n * sizeof(*p));
+
+		if (p == NULL) {
+			*err = RASFLOW_ENOMEM;
+			return RASFLOW_NOHOST;
+		}
+		an->edges = p;
+		an->edges_alloc = n;
+	}
+	if (an->nedges >= an->nebuckets && rehash_edges(an) < 0) {
+		*err = RASFLOW_ENOMEM;
+		return RASFLOW_NOHOST;
+	}
+	struct rasflow_edge *e = &an->edges[an->nedges];
+	size_t k = edge_hash(&f->src, &f->dst, f->proto, port) & (an->nebuckets - 1);
+
+	memset(e, 0, sizeof(*e));
+	e->src = f->src;
+	e->dst = f->dst;
+	e->proto = f->proto;
+	e->has_port = proto_has_ports(f->proto);
+	e->dport = port;
+	e->src_host = e->dst_host = RASFLOW_NOHOST;
+	e->rule = -1;
+	e->hnext = an->ebuckets[k];
+	an->ebuckets[k] = (uint32_t)(an->nedges + 1);
+	return (uint32_t)an->nedges++;
+}
+
+static rasflow_ts ts_min(rasflow_ts a, rasflow_ts b)
+{
+	if (a == 0)
+		return b;
+	if (b == 0)
+		return a;
+	return a < b ? a : b;
+}
+
+static rasflow_ts ts_max(rasflow_ts a, rasflow_ts b)
+{
+	return a > b ? a : b;
+}
+
+/* Remember that host h answered (proto, port) for peer. */
+static int add_obs(struct rasflow_host *h, uint8_t proto, uint16_t port, int how,
+		   const struct rasflow_addr *peer)
+{
+	for (size_t i = 0; i < h->nobs; i++)
+		if (h->obs[i].proto == proto && h->obs[i].port == port)
+			return 0;
+	if (h->nobs >= RASFLOW_HOST_OBS)
+		return 0;
+	if (h->obs == NULL) {
+		h->obs = calloc(RASFLOW_HOST_OBS, sizeof(*h->obs));
+		if (h->obs == NULL)
+			return RASFLOW_ENOMEM;
+	}
+	h->obs[h->nobs].proto = proto;
+	h->obs[h->nobs].port = port;
+	h->obs[h->nobs].how = (uint8_t)how;
+	h->obs[h->nobs].peer = *peer;
+	h->nobs++;
+	return 0;
+}
+
+/* Record what a flow says about its two hosts. */
+static int note_hosts(struct rasflow_analysis *an, const struct rasflow_flow *f,
+		      enum rasflow_outcome o, uint32_t *si, uint32_t *di)
+{
+	int err = 0;
+
+	*si = host_get(an, &f->src, &err);
+	if (err)
+		return err;
+	if (*si != RASFLOW_NOHOST) {
+		struct rasflow_host *h = &an->hosts[*si];
+
+		h->flows++;
+		h->pkts_sent += f->pkts[RASFLOW_DIR_FWD];
+		h->bytes_sent += f->bytes[RASFLOW_DIR_FWD];
+		h->pkts_rcvd += f->pkts[RASFLOW_DIR_REV];
+		h->bytes_rcvd += f->bytes[RASFLOW_DIR_REV];
+		if (f->pkts[RASFLOW_DIR_FWD]) {
+			h->first_sent = ts_min(h->first_sent, f->first[RASFLOW_DIR_FWD]);
+			h->last_sent = ts_max(h->last_sent, f->last[RASFLOW_DIR_FWD]);
+		}
+		h->first_seen = ts_min(h->first_seen, ts_min(f->first[0], f->first[1]));
+		h->last_seen = ts_max(h->last_seen, ts_max(f->last[0], f->last[1]));
+		if (f->proto == 112 && f->pkts[RASFLOW_DIR_FWD] && !h->vrrp) {
+			h->vrrp = true;
+			h->vrrp_group = f->dst;
+		}
+	}
+	*di = RASFLOW_NOHOST;
+	if (rasflow_ana_is_group(an, &f->dst))
+		return 0;
+	*di = host_get(an, &f->dst, &err);
+	if (err)
+		return err;
+	if (*di == RASFLOW_NOHOST)
+		return 0;
+
+	struct rasflow_host *h = &an->hosts[*di];
+
+	h->flows++;
+	h->pkts_sent += f->pkts[RASFLOW_DIR_REV];
+	h->bytes_sent += f->bytes[RASFLOW_DIR_REV];
+	h->pkts_rcvd += f->pkts[RASFLOW_DIR_FWD];
+	h->bytes_rcvd += f->bytes[RASFLOW_DIR_FWD];
+	if (f->pkts[RASFLOW_DIR_REV]) {
+		h->first_sent = ts_min(h->first_sent, f->first[RASFLOW_DIR_REV]);
+		h->last_sent = ts_max(h->last_sent, f->last[RASFLOW_DIR_REV]);
+	}
+	h->first_seen = ts_min(h->first_seen, ts_min(f->first[0], f->first[1]));
+	h->last_seen = ts_max(h->last_seen, ts_max(f->last[0], f->last[1]));
+
+	/* Listening evidence: the responder answered on its port. Flows whose
+	 * direction is only a guess (midstream) do not count. */
+	if (f->proto == 6 && f->synack > 0 &&
+	    (f->dirsrc == RASFLOW_DIRSRC_SYN || f->dirsrc == RASFLOW_DIRSRC_SYNACK))
+		return add_obs(h, 6, f->dport, f->established ? OBS_ESTABLISHED : OBS_SYNACK,
+			       &f->src);
+	if (f->proto == 17 && o == RASFLOW_OUT_BIDIRECTIONAL)
+		return add_obs(h, 17, f->dport, OBS_REPLY, &f->src);
+	return 0;
+}
+
+int rasflow_analysis_flow(struct rasflow_analysis *an, const struct rasflow_flow *f)
+{
+	if (an->finished)
+		return RASFLOW_EINVAL;
+	if (f->pkts[0] + f->pkts[1] == 0 && f->icmp_errors == 0) {
+		an->st.flows_empty++;
+		return 0;
+	}
+	an->st.flows++;
+
+	enum rasflow_outcome o = rasflow_ana_flow_outcome(f);
+	uint32_t si, di;
+	int err = note_hosts(an, f, o, &si, &di);
+
+	if (err)
+		return err;
+
+	uint32_t ei = edge_get(an, f, &err);
+
+	if (err)
+		return err;
+	if (ei == RASFLOW_NOHOST)
+		return 0;
+
+	struct rasflow_edge *e = &an->edges[ei];
+	rasflow_ts first = ts_min(ts_min(f->first[0], f->first[1]), f->icmp_first);
+	rasflow_ts last = ts_max(ts_max(f->last[0], f->last[1]), f->icmp_first);
+
+	e->src_host = si;
+	e->dst_host = di;
+	e->dst_group = di == RASFLOW_NOHOST && rasflow_ana_is_group(an, &f->dst);
+	e->flows++;
+	e->nout[o]++;
+	for (int d = 0; d < 2; d++) {
+		e->pkts[d] += f->pkts[d];
+		e->bytes[d] += f->bytes[d];
+	}
+	e->first = ts_min(e->first, first);
+	e->last = ts_max(e->last, last);
+	e->first_try = ts_min(e->first_try, f->first[RASFLOW_DIR_FWD]);
+	e->last_try = ts_max(e->last_try, f->last[RASFLOW_DIR_FWD]);
+	if (o == RASFLOW_OUT_ESTABLISHED || o == RASFLOW_OUT_MIDSTREAM ||
+	    o == RASFLOW_OUT_BIDIRECTIONAL)
+		e->last_good = ts_max(e->last_good, last);
+	if (o == RASFLOW_OUT_ONEWAY)
+		e->last_oneway = ts_max(e->last_oneway, last);
+	if (o == RASFLOW_OUT_UNANSWERED || o == RASFLOW_OUT_REFUSED ||
+	    (o == RASFLOW_OUT_UNREACHABLE && f->proto == 6))
+		e->syns += f->syn;
+	if (f->icmp_errors) {
+		if (e->icmp == 0) {
+			e->icmp_type = f->icmp_type;
+			e->icmp_code = f->icmp_code;
+			e->icmp_from = f->icmp_from;
+		}
+		e->icmp += f->icmp_errors;
+	}
+	if (f->app_state > e->app_state) {
+		e->app_master = f->app_master;
+		e->app_proto = f->app_proto;
+		e->app_state = f->app_state;
+	} else if (f->app_state == 2 && e->app_state == 2 &&
+		   (f->app_master != e->app_master || f->app_proto != e->app_proto)) {
+		e->app_other++;
+	}
+	return 0;
+}
+
+int rasflow_analysis_name(struct rasflow_analysis *an, const struct rasflow_addr *a,
+			  const char *name)
+{
+	int err = 0;
+
+	if (an->finished)
+		return RASFLOW_EINVAL;
+	if (name == NULL || *name == '\0' || rasflow_ana_is_group(an, a))
+		return 0;
+
+	uint32_t i = host_get(an, a, &err);
+
+	if (i == RASFLOW_NOHOST)
+		return err;
+
+	struct rasflow_host *h = &an->hosts[i];
+
+	if (h->server_name != NULL)
+		return 0;
+	h->server_name = strndup(name, NAME_MAX_LEN);
+	if (h->server_name == NULL)
+		return RASFLOW_ENOMEM;
+	an->st.names++;
+	return 0;
+}
+
+char *rasflow_ana_vfmt(const char *fmt, va_list ap)
+{
+	va_list ap2;
+
+	va_copy(ap2, ap);
+	int n = vsnprintf(NULL, 0, fmt, ap2);
+
+	va_end(ap2);
+	if (n < 0)
+		return NULL;
+
+	char *s = malloc((size_t)n + 1);
+
+	if (s != NULL)
+		vsnprintf(s, (size_t)n + 1, fmt, ap);
+	return s;
+}
+
+int rasflow_ana_add_finding(struct rasflow_analysis *an, const struct rasflow_finding *tmpl,
+			    const char *fmt, ...)
+{
+	if (an->nfindings == an->findings_alloc) {
+		size_t n = an->findings_alloc ? an->findings_alloc * 2 : 64;
+		struct rasflow_finding *p = realloc(an->findings, n * sizeof(*p));
+
+		if (p == NULL)
+			return RASFLOW_ENOMEM;
+		an->findings = p;
+		an->findings_alloc = n;
+	}
+
+	va_list ap;
+
+	va_start(ap, fmt);
+	char *msg = rasflow_ana_vfmt(fmt, ap);
+
+	va_end(ap);
+	if (msg == NULL)
+		return RASFLOW_ENOMEM;
+	an->findings[an->nfindings] = *tmpl;
+	an->findings[an->nfindings].message = msg;
+	an->nfindings++;
+	return 0;
+}
+
+int rasflow_ana_evidence(struct rasflow_host *h, const char *fmt, ...)
+{
+	if (h->nevidence >= RASFLOW_HOST_EVIDENCE)
+		return 0;
+
+	va_list ap;
+
+	va_start(ap, fmt);
+	char *s = rasflow_ana_vfmt(fmt, ap);
+
+	va_end(ap);
+	if (s == NULL)
+		return RASFLOW_ENOMEM;
+	h->evidence[h->nevidence++] = s;
+	return 0;
+}
+
+const char *rasflow_ana_label(const struct rasflow_analysis *an, const struct rasflow_addr *a,
+			      char *buf, size_t len)
+{
+	char ab[RASFLOW_ADDR_STRLEN];
+	uint32_t i = rasflow_ana_host_find(an, a);
+	const char *name = NULL;
+
+	rasflow_addr_str(a, ab);
+	if (i != RASFLOW_NOHOST)
+		name = an->hosts[i].name != NULL ? an->hosts[i].name : an->hosts[i].server_name;
+	if (name != NULL)
+		snprintf(buf, len, "%s (%s)", name, ab);
+	else
+		snprintf(buf, len, "%s", ab);
+	return buf;
+}
+
+/* Copy what the capture layer reported; the caller's strings are not kept. */
+static int copy_capture(struct rasflow_analysis *an, const struct rasflow_capture_info *ci)
+{
+	struct rasflow_capture_summary *c = &an->cap;
+
+	if (ci == NULL)
+		return 0;
+	c->packets = ci->packets;
+	c->bytes = ci->bytes;
+	c->decode_errors = ci->decode_errors;
+	c->start = ci->start;
+	c->end = ci->end;
+	if (ci->dec != NULL) {
+		c->dec = *ci->dec;
+		c->has_dec = true;
+	}
+	if (ci->flows != NULL) {
+		c->flowtab = *ci->flows;
+		c->has_flows = true;
+	}
+	if (ci->nfiles) {
+		c->files = calloc(ci->nfiles, sizeof(*c->files));
+		if (c->files == NULL)
+			return RASFLOW_ENOMEM;
+		for (; c->nfiles < ci->nfiles; c->nfiles++) {
+			c->files[c->nfiles] = strdup(ci->files[c->nfiles]);
+			if (c->files[c->nfiles] == NULL)
+				return RASFLOW_ENOMEM;
+		}
+	}
+	if (ci->nwarnings) {
+		c->warnings = calloc(ci->nwarnings, sizeof(*c->warnings));
+		if (c->warnings == NULL)
+			return RASFLOW_ENOMEM;
+		for (; c->nwarnings < ci->nwarnings; c->nwarnings++) {
+			c->warnings[c->nwarnings] = strdup(ci->warnings[c->nwarnings]);
+			if (c->warnings[c->nwarnings] == NULL)
+				return RASFLOW_ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* Drop hosts known only from a server name (a DNS answer for an address
+ * that never took part in a flow); rebuild the index and the edges' links. */
+static void drop_name_only_hosts(struct rasflow_analysis *an)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < an->nhosts; i++) {
+		struct rasflow_host *h = &an->hosts[i];
+
+		if (h->flows == 0 && !h->site_host) {
+			free(h->server_name);
+			free(h->obs);
+			for (size_t k = 0; k < h->nevidence; k++)
+				free(h->evidence[k]);
+			continue;
+		}
+		an->hosts[j++] = *h;
+	}
+	if (j == an->nhosts)
+		return;
+	an->nhosts = j;
+	memset(an->hbuckets, 0, an->nhbuckets * sizeof(*an->hbuckets));
+	for (size_t i = 0; i < an->nhosts; i++) {
+		size_t k = host_hash(&an->hosts[i].addr) & (an->nhbuckets - 1);
+
+		an->hosts[i].hnext = an->hbuckets[k];
+		an->hbuckets[k] = (uint32_t)(i + 1);
+	}
+	for (size_t i = 0; i < an->nedges; i++) {
+		struct rasflow_edge *e = &an->edges[i];
+
+		e->src_host = rasflow_ana_host_find(an, &e->src);
+		e->dst_host = e->dst_group ? RASFLOW_NOHOST : rasflow_ana_host_find(an, &e->dst);
+	}
+}
+
+/* Site hosts are listed even when they never appeared in the capture. */
+static int add_site_hosts(struct rasflow_analysis *an)
+{
+	if (an->site == NULL)
+		return 0;
+	for (size_t i = 0; i < rasflow_site_count(an->site); i++) {
+		const struct rasflow_site_entry *se = rasflow_site_entry(an->site, i);
+		int err = 0;
+
+		if (rasflow_site_entry_is_host(se)) {
+			host_get(an, &se->addr, &err);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+static int cmp_host(const void *x, const void *y)
+{
+	const struct rasflow_host *a = x, *b = y;
+
+	return rasflow_addr_cmp(&a->addr, &b->addr);
+}
+
+static int cmp_edge(const void *x, const void *y)
+{
+	const struct rasflow_edge *a = x, *b = y;
+	int c = rasflow_addr_cmp(&a->src, &b->src);
+
+	if (c == 0)
+		c = rasflow_addr_cmp(&a->dst, &b->dst);
+	if (c == 0)
+		c = (a->proto > b->proto) - (a->proto < b->proto);
+	if (c == 0)
+		c = (a->dport > b->dport) - (a->dport < b->dport);
+	return c;
+}
+
+/* Sort hosts by address and edges by key; remap the edges' host indexes. */
+static int sort_tables(struct rasflow_analysis *an)
+{
+	if (an->nhosts > 0)
+		qsort(an->hosts, an->nhosts, sizeof(*an->hosts), cmp_host);
+	an->sorted = true;
+	for (size_t i = 0; i < an->nedges; i++) {
+		struct rasflow_edge *e = &an->edges[i];
+
+		e->src_host = rasflow_ana_host_find(an, &e->src);
+		e->dst_host = e->dst_group ? RASFLOW_NOHOST : rasflow_ana_host_find(an, &e->dst);
+	}
+	if (an->nedges > 0)
+		qsort(an->edges, an->nedges, sizeof(*an->edges), cmp_edge);
+	/* hash chains are stale now; lookups go through bsearch */
+	free(an->ebuckets);
+	an->ebuckets = NULL;
+	return 0;
+}
+
+static int cmp_finding(const void *x, const void *y)
+{
+	const struct rasflow_finding *a = x, *b = y;
+
+	if (a->severity != b->severity)
+		return a->severity < b->severity ? -1 : 1;
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	if (a->has_src != b->has_src)
+		return a->has_src ? -1 : 1;
+	if (a->has_src) {
+		int c = rasflow_addr_cmp(&a->src, &b->src);
+
+		if (c)
+			return c;
+	}
+	if (a->has_dst != b->has_dst)
+		return a->has_dst ? -1 : 1;
+	if (a->has_dst) {
+		int c = rasflow_addr_cmp(&a->dst, &b->dst);
+
+		if (c)
+			return c;
+	}
+	if (a->edge != b->edge)
+		return a->edge < b->edge ? -1 : 1;
+	return (a->rule > b->rule) - (a->rule < b->rule);
+}
+
+/* Rule states once edges are classified and missing findings exist. */
+static void rule_states(struct rasflow_analysis *an)
+{
+	const struct rasflow_ruleset *rs = an->rs;
+	rasflow_roleset present = 0;
+
+	for (size_t i = 0; i < an->nhosts; i++)
+		present |= an->hosts[i].roles;
+	for (size_t i = 0; i < an->nedges; i++) {
+		const struct rasflow_edge *e = &an->edges[i];
+
+		if (e->policy != RASFLOW_POL_EXPECTED || e->rule < 0)
+			continue;
+
+		struct rasflow_rule_status *st = &an->rstat[e->rule];
+
+		st->edges++;
+		if (e->verdict == RASFLOW_V_OK || e->verdict == RASFLOW_V_MISMATCH)
+			st->ok++;
+		else if (e->verdict == RASFLOW_V_FAILED)
+			st->failed++;
+		/* a broadcast / multicast rule is present through its edges */
+		present |= e->dst_roles & ((rasflow_roleset)1 << rs->rules[e->rule].dst);
+	}
+	for (size_t i = 0; i < rs->nrules; i++) {
+		struct rasflow_rule_status *st = &an->rstat[i];
+		const struct rasflow_rule *r = &rs->rules[i];
+		bool missing = false;
+
+		for (size_t j = 0; j < an->nfindings && !missing; j++)
+			missing = an->findings[j].kind == RASFLOW_FIND_MISSING &&
+				  an->findings[j].rule == (int)i;
+		if (missing)
+			st->state = RASFLOW_RS_MISSING;
+		else if (st->ok)
+			st->state = RASFLOW_RS_SEEN;
+		else if (st->failed)
+			st->state = RASFLOW_RS_FAILED;
+		else if (r->src < RASFLOW_MAX_ROLES && r->dst < RASFLOW_MAX_ROLES &&
+			 (present >> r->src & 1) && (present >> r->dst & 1))
+			st->state = RASFLOW_RS_UNUSED;
+		else
+			st->state = RASFLOW_RS_NA;
+	}
+}
+
+int rasflow_analysis_finish(struct rasflow_analysis *an, const struct rasflow_capture_info *ci)
+{
+	int err;
+
+	if (an->finished)
+		return RASFLOW_EINVAL;
+	an->finished = true;
+	if ((err = copy_capture(an, ci)) < 0)
+		return err;
+	drop_name_only_hosts(an);
+	if ((err = add_site_hosts(an)) < 0)
+		return err;
+	if ((err = rasflow_ana_infer(an)) < 0)
+		return err;
+	if ((err = rasflow_ana_classify(an)) < 0)
+		return err;
+	if ((err = sort_tables(an)) < 0)
+		return err;
+	if ((err = rasflow_ana_edge_findings(an)) < 0)
+		return err;
+	if ((err = rasflow_ana_missing(an)) < 0)
+		return err;
+	if (an->nfindings > 0)
+		qsort(an->findings, an->nfindings, sizeof(*an->findings), cmp_finding);
+	rule_states(an);
+
+	an->sum.edges = an->nedges;
+	for (size_t i = 0; i < an->nedges; i++)
+		an->sum.verdicts[an->edges[i].verdict]++;
+	for (size_t i = 0; i < an->nfindings; i++)
+		an->sum.findings[an->findings[i].kind]++;
+	an->sum.missing = an->sum.findings[RASFLOW_FIND_MISSING];
+	return 0;
+}
+
+const struct rasflow_ruleset *rasflow_analysis_ruleset(const struct rasflow_analysis *an)
+{
+	return an->rs;
+}
+
+const struct rasflow_analysis_opts *rasflow_analysis_opts(const struct rasflow_analysis *an)
+{
+	return &an->o;
+}
+
+const struct rasflow_host *rasflow_analysis_hosts(const struct rasflow_analysis *an, size_t *n)
+{
+	*n = an->nhosts;
+	return an->hosts;
+}
+
+const struct rasflow_edge *rasflow_analysis_edges(const struct rasflow_analysis *an, size_t *n)
+{
+	*n = an->nedges;
+	return an->edges;
+}
+
+const struct rasflow_finding *rasflow_analysis_findings(const struct rasflow_analysis *an,
+							size_t *n)
+{
+	*n = an->nfindings;
+	return an->findings;
+}
+
+const struct rasflow_rule_status *rasflow_analysis_rules(const struct rasflow_analysis *an)
+{
+	return an->rstat;
+}
+
+const struct rasflow_summary *rasflow_analysis_summary(const struct rasflow_analysis *an)
+{
+	return &an->sum;
+}
+
+const struct rasflow_analysis_stats *rasflow_analysis_stats(const struct rasflow_analysis *an)
+{
+	return &an->st;
+}
+
+const struct rasflow_capture_summary *rasflow_analysis_capture(const struct rasflow_analysis *an)
+{
+	return &an->cap;
+}
+
+const struct rasflow_host *rasflow_analysis_host(const struct rasflow_analysis *an,
+						 const struct rasflow_addr *a)
+{
+	uint32_t i = rasflow_ana_host_find(an, a);
+
+	return i == RASFLOW_NOHOST ? NULL : &an->hosts[i];
+}
+
+size_t rasflow_analysis_count(const struct rasflow_analysis *an, unsigned mask)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < an->nfindings; i++)
+		n += (mask >> an->findings[i].kind) & 1;
+	return n;
+}
+
+static const char *const kind_names[RASFLOW_FIND_COUNT] = {
+	"failed", "unexpected", "missing", "mismatch",
+};
+
+int rasflow_analysis_parse_kinds(const char *s, unsigned *mask, size_t *bad)
+{
+	unsigned m = 0;
+	const char *p = s;
+
+	if (strcmp(s, "none") == 0 || *s == '\0') {
+		*mask = 0;
+		return 0;
+	}
+	while (*p != '\0') {
+		size_t n = strcspn(p, ",");
+		int k = -1;
+
+		for (int i = 0; i < RASFLOW_FIND_COUNT; i++)
+			if (strlen(kind_names[i]) == n && strncasecmp(p, kind_names[i], n) == 0)
+				k = i;
+		if (n == 3 && strncasecmp(p, "all", 3) == 0) {
+			m |= RASFLOW_FAIL_ON_DEFAULT;
+			k = 0;
+		} else if (k < 0) {
+			if (bad != NULL)
+				*bad = (size_t)(p - s);
+			return RASFLOW_EINVAL;
+		} else {
+			m |= 1u << k;
+		}
+		p += n;
+		if (*p == ',') {
+			p++;
+			if (*p == '\0') {
+				if (bad != NULL)
+					*bad = (size_t)(p - s);
+				return RASFLOW_EINVAL;
+			}
+		}
+	}
+	*mask = m;
+	return 0;
+}
+
+const char *rasflow_outcome_name(enum rasflow_outcome o)
+{
+	static const char *const n[RASFLOW_OUT_COUNT] = {
+		"established", "refused", "unanswered", "unreachable",
+		"oneway", "bidirectional", "midstream", "mixed",
+	};
+
+	return (unsigned)o < RASFLOW_OUT_COUNT ? n[o] : "?";
+}
+
+const char *rasflow_policy_name(enum rasflow_policy p)
+{
+	static const char *const n[] = { "expected", "unexpected", "ignored" };
+
+	return (unsigned)p < 3 ? n[p] : "?";
+}
+
+const char *rasflow_verdict_name(enum rasflow_verdict v)
+{
+	static const char *const n[RASFLOW_V_COUNT] = {
+		"ok", "failed", "unexpected", "mismatch", "ignored",
+	};
+
+	return (unsigned)v < RASFLOW_V_COUNT ? n[v] : "?";
+}
+
+const char *rasflow_finding_kind_name(enum rasflow_finding_kind k)
+{
+	return (unsigned)k < RASFLOW_FIND_COUNT ? kind_names[k] : "?";
+}
+
+const char *rasflow_severity_name(enum rasflow_severity s)
+{
+	static const char *const n[] = { "error", "warning", "notice" };
+
+	return (unsigned)s < 3 ? n[s] : "?";
+}
+
+const char *rasflow_role_source_name(enum rasflow_role_source s)
+{
+	static const char *const n[] = { "unknown", "site", "inferred" };
+
+	return (unsigned)s < 3 ? n[s] : "?";
+}
+
+const char *rasflow_rule_state_name(enum rasflow_rule_state s)
+{
+	static const char *const n[] = { "seen", "failed", "missing", "unused", "n/a" };
+
+	return (unsigned)s < 5 ? n[s] : "?";
+}
+
+const char *rasflow_ts_rfc3339(rasflow_ts ts, bool micro, char buf[RASFLOW_TS_STRLEN])
+{
+	time_t secs = (time_t)(ts / 1000000);
+	struct tm tm;
+
+	if (gmtime_r(&secs, &tm) == NULL) {
+		strcpy(buf, "1970-01-01T00:00:00Z");
+		return buf;
+	}
+	unsigned y = (unsigned)(tm.tm_year + 1900) % 10000, mo = (unsigned)(tm.tm_mon + 1) % 100;
+	unsigned d = (unsigned)tm.tm_mday % 100, h = (unsigned)tm.tm_hour % 100;
+	unsigned mi = (unsigned)tm.tm_min % 100, s = (unsigned)tm.tm_sec % 100;
+
+	if (micro)
+		snprintf(buf, RASFLOW_TS_STRLEN, "%04u-%02u-%02uT%02u:%02u:%02u.%06uZ", y, mo, d, h,
+			 mi, s, (unsigned)(ts % 1000000));
+	else
+		snprintf(buf, RASFLOW_TS_STRLEN, "%04u-%02u-%02uT%02u:%02u:%02uZ", y, mo, d, h, mi,
+			 s);
+	return buf;
+}
+
+const char *rasflow_proto_str(uint8_t proto, char buf[RASFLOW_PROTO_STRLEN])
+{
+	switch (proto) {
+	case 6:
+		return strcpy(buf, "tcp");
+	case 17:
+		return strcpy(buf, "udp");
+	case 1:
+		return strcpy(buf, "icmp");
+	case 58:
+		return strcpy(buf, "icmp6");
+	default:
+		snprintf(buf, RASFLOW_PROTO_STRLEN, "ip:%u", (unsigned)proto);
+		return buf;
+	}
+}

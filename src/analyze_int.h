@@ -1,0 +1,115 @@
+/* analyze_int.h — what analyze.c, infer.c, verdict.c and missing.c share.
+ *
+ * Private to the analyzer: the analysis object itself and the steps of
+ * rasflow_analysis_finish(). Nothing outside these four files includes it.
+ */
+#ifndef RASFLOW_ANALYZE_INT_H
+#define RASFLOW_ANALYZE_INT_H
+
+#include <stdarg.h>
+
+#include "rasflow/analyze.h"
+
+#define RASFLOW_HOST_OBS 8		/* answered services remembered per host */
+
+/* How a host showed it listens on a port. */
+enum { OBS_SYNACK, OBS_ESTABLISHED, OBS_REPLY };
+
+/* One answered service: inference input. */
+struct rasflow_obs {
+	uint8_t proto;
+	uint8_t how;			/* OBS_* */
+	uint16_t port;
+	struct rasflow_addr peer;	/* the first initiator it answered */
+};
+
+struct rasflow_analysis {
+	const struct rasflow_ruleset *rs;
+	const struct rasflow_site *site;	/* may be NULL */
+	struct rasflow_analysis_opts o;
+
+	struct rasflow_host *hosts;		/* dense array; hash index below */
+	size_t nhosts, hosts_alloc;
+	uint32_t *hbuckets;			/* index + 1, 0 = empty */
+	size_t nhbuckets;			/* power of two */
+
+	struct rasflow_edge *edges;
+	size_t nedges, edges_alloc;
+	uint32_t *ebuckets;
+	size_t nebuckets;
+
+	struct rasflow_finding *findings;
+	size_t nfindings, findings_alloc;
+
+	struct rasflow_rule_status *rstat;	/* parallel to rs->rules */
+	struct rasflow_summary sum;
+	struct rasflow_analysis_stats st;
+	struct rasflow_capture_summary cap;
+	bool finished;
+	bool sorted;				/* hosts sorted: lookups use bsearch */
+
+	rasflow_roleset all_roles;		/* every role of the ruleset */
+	rasflow_roleset ext_roles;		/* class external */
+	rasflow_roleset ras_roles;		/* class RAS-internal */
+	rasflow_roleset infra_roles;		/* class infrastructure */
+	rasflow_roleset local_roles;		/* only ever destinations of local rules */
+	rasflow_roleset noinfer_roles;		/* never inferred from a port */
+};
+
+/* Host index by address, or RASFLOW_NOHOST. */
+uint32_t rasflow_ana_host_find(const struct rasflow_analysis *an, const struct rasflow_addr *a);
+
+/* Broadcast or multicast: limited broadcast, multicast, or the all-ones
+ * host address of an IPv4 site network. */
+bool rasflow_ana_is_group(const struct rasflow_analysis *an, const struct rasflow_addr *a);
+
+/* Outcome of one finished flow. */
+enum rasflow_outcome rasflow_ana_flow_outcome(const struct rasflow_flow *f);
+
+/* Step 1 of finish: roles of every host (site, inference, implied). */
+int rasflow_ana_infer(struct rasflow_analysis *an);
+
+/* Step 2: outcome, policy, verdict and detail of every edge. */
+int rasflow_ana_classify(struct rasflow_analysis *an);
+
+/* Step 3 (after sorting): findings of failed, unexpected, mismatch edges. */
+int rasflow_ana_edge_findings(struct rasflow_analysis *an);
+
+/* Step 4: missing findings of steady rules. */
+int rasflow_ana_missing(struct rasflow_analysis *an);
+
+/* Append a finding; the message is formatted here. */
+int rasflow_ana_add_finding(struct rasflow_analysis *an, const struct rasflow_finding *tmpl,
+			    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* "cb1 (10.20.0.10)" or "10.20.0.10" into buf; returns buf. */
+const char *rasflow_ana_label(const struct rasflow_analysis *an, const struct rasflow_addr *a,
+			      char *buf, size_t len);
+
+/* True when the rule counts one-way traffic as working (oneway, bcast, mcast). */
+bool rasflow_ana_rule_oneway_ok(const struct rasflow_rule *r);
+
+/* Success outcome for a rule: established, midstream, bidirectional, or
+ * oneway when the rule allows it. */
+bool rasflow_ana_outcome_good(enum rasflow_outcome o, const struct rasflow_rule *r);
+
+/* Append an evidence string to a host (dropped when full). */
+int rasflow_ana_evidence(struct rasflow_host *h, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* strdup of a vsnprintf; NULL on ENOMEM. */
+char *rasflow_ana_vfmt(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
+/* Number of roles in a set. */
+static inline unsigned rasflow_ana_popcount(rasflow_roleset s)
+{
+	return (unsigned)__builtin_popcountll(s);
+}
+
+/* Index of the lowest role in a set (set != 0). */
+static inline unsigned rasflow_ana_first_role(rasflow_roleset s)
+{
+	return (unsigned)__builtin_ctzll(s);
+}
+
+#endif

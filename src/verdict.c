@@ -1,0 +1,636 @@
+/* verdict.c — outcome, policy and verdict of each edge, and the findings of
+ * failed, unexpected and mismatching edges with messages an admin can act on.
+ *
+ * Runs once per edge after roles are known (never per packet). Policy and
+ * verdict follow contract.md: expected (a rule matches the roles), unexpected
+ * (no rule, and a RAS port or two RAS components, or --strict), ignored.
+ * Missing traffic is missing.c's job.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "analyze_int.h"
+
+#define MATCH_MAX 64
+#define LABEL_LEN (RASFLOW_ADDR_STRLEN + 300)
+
+enum rasflow_outcome rasflow_ana_flow_outcome(const struct rasflow_flow *f)
+{
+	bool rev = f->pkts[RASFLOW_DIR_REV] > 0;
+
+	if (f->proto == 6) {
+		if (f->established || f->synack > 0)
+			return RASFLOW_OUT_ESTABLISHED;
+		if (f->syn > 0 && f->rst[RASFLOW_DIR_REV] > 0)
+			return RASFLOW_OUT_REFUSED;
+		if (f->midstream && f->dirsrc != RASFLOW_DIRSRC_ICMP)
+			return RASFLOW_OUT_MIDSTREAM;
+		if (f->data[0] && f->data[1])
+			return RASFLOW_OUT_ESTABLISHED;
+		if (f->icmp_errors > 0)
+			return RASFLOW_OUT_UNREACHABLE;
+		if (f->syn > 0)
+			return rev ? RASFLOW_OUT_ESTABLISHED : RASFLOW_OUT_UNANSWERED;
+		return RASFLOW_OUT_MIDSTREAM;
+	}
+	if (rev)
+		return RASFLOW_OUT_BIDIRECTIONAL;
+	if (f->icmp_errors > 0)
+		return RASFLOW_OUT_UNREACHABLE;
+	return RASFLOW_OUT_ONEWAY;
+}
+
+bool rasflow_ana_rule_oneway_ok(const struct rasflow_rule *r)
+{
+	return r == NULL ||
+	       (r->flags & (RASFLOW_RF_ONEWAY | RASFLOW_RF_BCAST | RASFLOW_RF_MCAST)) != 0;
+}
+
+bool rasflow_ana_outcome_good(enum rasflow_outcome o, const struct rasflow_rule *r)
+{
+	switch (o) {
+	case RASFLOW_OUT_ESTABLISHED:
+	case RASFLOW_OUT_MIDSTREAM:
+	case RASFLOW_OUT_BIDIRECTIONAL:
+		return true;
+	case RASFLOW_OUT_ONEWAY:
+		return rasflow_ana_rule_oneway_ok(r);
+	default:
+		return false;
+	}
+}
+
+/* The edge's outcome from its flows' outcomes, judged against rule r (NULL
+ * when none matched): the common one, the best working or the most frequent
+ * failing one, or mixed. */
+static enum rasflow_outcome edge_outcome(const struct rasflow_edge *e, const struct rasflow_rule *r,
+					 uint32_t *good, uint32_t *bad)
+{
+	static const enum rasflow_outcome good_order[] = {
+		RASFLOW_OUT_ESTABLISHED, RASFLOW_OUT_MIDSTREAM, RASFLOW_OUT_BIDIRECTIONAL,
+		RASFLOW_OUT_ONEWAY,
+	};
+	enum rasflow_outcome worst = RASFLOW_OUT_UNANSWERED;
+	uint32_t worst_n = 0;
+
+	*good = *bad = 0;
+	for (int o = 0; o < RASFLOW_OUT_MIXED; o++) {
+		if (rasflow_ana_outcome_good((enum rasflow_outcome)o, r)) {
+			*good += e->nout[o];
+		} else {
+			*bad += e->nout[o];
+			if (e->nout[o] > worst_n) {
+				worst_n = e->nout[o];
+				worst = (enum rasflow_outcome)o;
+			}
+		}
+	}
+	if (*good && *bad)
+		return RASFLOW_OUT_MIXED;
+	if (*bad)
+		return worst;
+	for (size_t i = 0; i < sizeof(good_order) / sizeof(good_order[0]); i++)
+		if (e->nout[good_order[i]])
+			return good_order[i];
+	return RASFLOW_OUT_ONEWAY;
+}
+
+/* RAS-specific responder ports (contract.md "unexpected"). */
+static bool ras_port(uint8_t proto, uint16_t p)
+{
+	if (proto != 6 && proto != 17)
+		return false;
+	return (p >= 20000 && p <= 20030) || p == 20443 || (p >= 30000 && p <= 30030) ||
+	       p == 31006 || p == 50005;
+}
+
+/* "*.wvd.microsoft.com" matches any name ending in ".wvd.microsoft.com";
+ * "*xt.blob.core.windows.net" any name ending in "xt.blob.core.windows.net";
+ * anything else matches exactly. Case-insensitive. */
+static bool host_pattern_match(const char *pat, const char *name)
+{
+	size_t pl, nl = strlen(name);
+
+	if (nl > 0 && name[nl - 1] == '.')
+		nl--;
+	if (pat[0] == '*') {
+		pat++;
+		pl = strlen(pat);
+		return nl > pl && strncasecmp(name + nl - pl, pat, pl) == 0;
+	}
+	pl = strlen(pat);
+	return nl == pl && strncasecmp(name, pat, pl) == 0;
+}
+
+/* A rule's host pattern against an address and its server name. A literal
+ * IP pattern matches by address; a URL pattern by its host part. */
+static bool rule_host_ok(const struct rasflow_rule *r, const struct rasflow_addr *a,
+			 const char *name)
+{
+	struct rasflow_addr lit;
+	char host[256];
+	const char *pat = r->host;
+	const char *p = strstr(pat, "://");
+
+	if (p != NULL) {
+		size_t n;
+
+		p += 3;
+		n = strcspn(p, "/:");
+		if (n >= sizeof(host))
+			return false;
+		memcpy(host, p, n);
+		host[n] = '\0';
+		pat = host;
+	}
+	if (rasflow_addr_parse(pat, &lit))
+		return rasflow_addr_cmp(&lit, a) == 0;
+	return name != NULL && !rasflow_addr_is_private(a) && host_pattern_match(pat, name);
+}
+
+/* An nDPI name ("TLS.Microsoft" or "RDP") against '|'-separated expected
+ * names; either part of a dotted name counts. */
+static bool app_matches(const char *name, const char *expected)
+{
+	const char *dot = strchr(name, '.');
+	size_t full = strlen(name), head = dot ? (size_t)(dot - name) : full;
+
+	for (const char *p = expected; *p != '\0';) {
+		size_t n = strcspn(p, "|");
+
+		if ((n == full && strncasecmp(p, name, n) == 0) ||
+		    (n == head && strncasecmp(p, name, n) == 0) ||
+		    (dot != NULL && n == strlen(dot + 1) && strncasecmp(p, dot + 1, n) == 0))
+			return true;
+		p += n;
+		if (*p == '|')
+			p++;
+	}
+	return false;
+}
+
+/* Match an edge against the rules; fills e->rules and returns the roles the
+ * destination took through external or group rules. An external peer whose
+ * server name matched a rule's host: pattern is not also claimed by external
+ * rules without a pattern (the named rule is the more specific reading). */
+static rasflow_roleset match_edge(struct rasflow_analysis *an, struct rasflow_edge *e,
+				  rasflow_roleset src_roles, rasflow_roleset dst_roles,
+				  const struct rasflow_host *dh)
+{
+	const struct rasflow_ruleset *rs = an->rs;
+	unsigned idx[MATCH_MAX];
+	uint8_t how[MATCH_MAX];		/* 0 rejected, 1 by role, 2 external, 3 external named */
+	bool ext_ok = !e->dst_group && dh != NULL && dh->site == NULL;
+	rasflow_roleset trial = e->dst_group ? an->all_roles :
+				dst_roles | (ext_ok ? an->ext_roles : 0);
+	rasflow_roleset added = 0;
+	size_t n = 0, doubtful = 0;
+	bool named = false;
+
+	e->nrules = 0;
+	if (src_roles == 0 || trial == 0)
+		return 0;
+	n = rasflow_rules_match(rs, e->proto, e->dport, src_roles, trial, idx, MATCH_MAX);
+	if (n > MATCH_MAX)
+		n = MATCH_MAX;
+	for (size_t i = 0; i < n; i++) {
+		const struct rasflow_rule *r = &rs->rules[idx[i]];
+		rasflow_roleset bit = (rasflow_roleset)1 << r->dst;
+
+		how[i] = 0;
+		if (r->flags & RASFLOW_RF_LOCAL)
+			continue;
+		if (e->dst_group) {
+			if (r->flags & (RASFLOW_RF_BCAST | RASFLOW_RF_MCAST))
+				how[i] = 2;
+		} else if (dst_roles & bit) {
+			how[i] = 1;
+		} else if (ext_ok && rs->roles[r->dst].cls == RASFLOW_CLASS_EXTERNAL) {
+			if (r->host != NULL && rule_host_ok(r, &e->dst, dh->server_name))
+				how[i] = 3;
+			else if (r->host == NULL && !rasflow_addr_is_private(&e->dst))
+				how[i] = 2;
+		}
+		named |= how[i] == 3;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct rasflow_rule *r = &rs->rules[idx[i]];
+
+		if (how[i] == 0 || (named && how[i] == 2 && !e->dst_group))
+			continue;
+		if (how[i] >= 2)
+			added |= (rasflow_roleset)1 << r->dst;
+		if (e->nrules < RASFLOW_EDGE_RULES) {
+			/* doubtful readings go last */
+			if (r->flags & RASFLOW_RF_DOUBTFUL) {
+				e->rules[e->nrules++] = idx[i];
+				doubtful++;
+			} else {
+				memmove(&e->rules[e->nrules - doubtful + 1],
+					&e->rules[e->nrules - doubtful], doubtful * sizeof(e->rules[0]));
+				e->rules[e->nrules - doubtful] = idx[i];
+				e->nrules++;
+			}
+		}
+	}
+	return added;
+}
+
+/* A loopback-only rule on this port: one whose source role the initiator
+ * has if there is such a rule, else any. Index or -1. */
+static int local_rule(const struct rasflow_analysis *an, const struct rasflow_edge *e,
+		      rasflow_roleset src_roles)
+{
+	unsigned idx[MATCH_MAX];
+	rasflow_roleset tries[2] = { src_roles, an->all_roles };
+
+	for (int t = 0; t < 2; t++) {
+		size_t n;
+
+		if (tries[t] == 0)
+			continue;
+		n = rasflow_rules_match(an->rs, e->proto, e->dport, tries[t], an->all_roles, idx,
+					MATCH_MAX);
+		for (size_t i = 0; i < n && i < MATCH_MAX; i++)
+			if (an->rs->rules[idx[i]].flags & RASFLOW_RF_LOCAL)
+				return (int)idx[i];
+	}
+	return -1;
+}
+
+/* Is the detected application allowed by some matching rule? */
+static bool app_allowed(const struct rasflow_analysis *an, const struct rasflow_edge *e)
+{
+	bool any_expect = false;
+
+	for (size_t i = 0; i < e->nrules; i++) {
+		const char *exp = rasflow_rules_expected_app(an->rs, &an->rs->rules[e->rules[i]],
+							     e->proto, e->dport);
+
+		if (exp == NULL || *exp == '\0')
+			return true;	/* a rule that expects nothing allows anything */
+		any_expect = true;
+		if (app_matches(e->app, exp))
+			return true;
+	}
+	return !any_expect;
+}
+
+static double secs(rasflow_ts a, rasflow_ts b)
+{
+	return b > a ? (double)(b - a) / 1e6 : 0.0;
+}
+
+static const char *icmp_desc(bool v6, uint8_t type, uint8_t code)
+{
+	if (v6) {
+		static const char *const c6[] = {
+			"no route to destination", "communication administratively prohibited",
+			"beyond scope of source address", "address unreachable", "port unreachable",
+			"source address failed policy", "reject route to destination",
+		};
+
+		return type == 1 && code < 7 ? c6[code] : "destination unreachable";
+	}
+	static const char *const c4[] = {
+		"net unreachable", "host unreachable", "protocol unreachable", "port unreachable",
+		"fragmentation needed", "source route failed", "destination network unknown",
+		"destination host unknown", "source host isolated",
+		"network administratively prohibited", "host administratively prohibited",
+		"network unreachable for TOS", "host unreachable for TOS",
+		"communication administratively prohibited", "host precedence violation",
+		"precedence cutoff in effect",
+	};
+
+	return type == 3 && code < 16 ? c4[code] : "destination unreachable";
+}
+
+static bool icmp_admin(bool v6, uint8_t code)
+{
+	return v6 ? (code == 1 || code == 5 || code == 6) : (code == 9 || code == 10 || code == 13);
+}
+
+static bool icmp_port(bool v6, uint8_t code)
+{
+	return v6 ? code == 4 : (code == 3 || code == 2);
+}
+
+/* The outcome detail: counts behind the outcome in a few words. */
+static char *edge_detail(const struct rasflow_edge *e, const struct rasflow_rule *r)
+{
+	char ab[RASFLOW_ADDR_STRLEN];
+	uint32_t n = e->nout[e->outcome];
+	double s = secs(e->first_try, e->last_try);
+	bool v6 = !rasflow_addr_is_v4(&e->dst);
+	char buf[256];
+
+	switch (e->outcome) {
+	case RASFLOW_OUT_ESTABLISHED:
+		snprintf(buf, sizeof(buf), "%u of %u flows established", n, e->flows);
+		break;
+	case RASFLOW_OUT_REFUSED:
+		snprintf(buf, sizeof(buf), "%u SYNs answered by RST", e->syns);
+		break;
+	case RASFLOW_OUT_UNANSWERED:
+		if (e->proto == 6)
+			snprintf(buf, sizeof(buf), "%u SYNs over %.0f s, never answered", e->syns, s);
+		else
+			snprintf(buf, sizeof(buf), "%llu packets over %.0f s, never answered",
+				 (unsigned long long)e->pkts[0], s);
+		break;
+	case RASFLOW_OUT_UNREACHABLE:
+		snprintf(buf, sizeof(buf), "%u ICMP %s (type %u code %u) from %s%s", e->icmp,
+			 icmp_desc(v6, e->icmp_type, e->icmp_code), e->icmp_type, e->icmp_code,
+			 rasflow_addr_str(&e->icmp_from, ab),
+			 rasflow_addr_cmp(&e->icmp_from, &e->dst) == 0 ? " (the target itself)" :
+									  " (a router)");
+		break;
+	case RASFLOW_OUT_ONEWAY:
+		snprintf(buf, sizeof(buf), "%llu packets one way over %.0f s, no reply",
+			 (unsigned long long)e->pkts[0], s);
+		break;
+	case RASFLOW_OUT_BIDIRECTIONAL:
+		snprintf(buf, sizeof(buf), "%llu packets out, %llu back",
+			 (unsigned long long)e->pkts[0], (unsigned long long)e->pkts[1]);
+		break;
+	case RASFLOW_OUT_MIDSTREAM:
+		snprintf(buf, sizeof(buf), "%u flows began before the capture", n);
+		break;
+	default: {
+		size_t used = 0;
+		uint32_t bad = 0;
+
+		for (int o = 0; o < RASFLOW_OUT_MIXED; o++)
+			if (!rasflow_ana_outcome_good((enum rasflow_outcome)o, r))
+				bad += e->nout[o];
+		used = (size_t)snprintf(buf, sizeof(buf), "%u of %u attempts failed (", bad,
+					e->flows);
+		for (int o = 0; o < RASFLOW_OUT_MIXED && used < sizeof(buf); o++) {
+			if (e->nout[o] == 0 || rasflow_ana_outcome_good((enum rasflow_outcome)o, r))
+				continue;
+			used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s%u %s",
+						 buf[used - 1] == '(' ? "" : ", ", e->nout[o],
+						 rasflow_outcome_name((enum rasflow_outcome)o));
+		}
+		if (used < sizeof(buf) - 1)
+			strcat(buf, ")");
+		break;
+	}
+	}
+	return strdup(buf);
+}
+
+int rasflow_ana_classify(struct rasflow_analysis *an)
+{
+	const struct rasflow_ruleset *rs = an->rs;
+
+	for (size_t i = 0; i < an->nedges; i++) {
+		struct rasflow_edge *e = &an->edges[i];
+		struct rasflow_host *sh = e->src_host != RASFLOW_NOHOST ? &an->hosts[e->src_host] : NULL;
+		struct rasflow_host *dh = e->dst_host != RASFLOW_NOHOST ? &an->hosts[e->dst_host] : NULL;
+		rasflow_roleset sr = sh ? sh->roles : 0, dr = dh ? dh->roles : 0;
+		uint32_t good, bad;
+
+		/* roles an external peer took on other edges do not count here */
+		if (sh != NULL && sh->source != RASFLOW_SRC_SITE)
+			sr &= ~an->ext_roles;
+		if (dh != NULL && dh->source != RASFLOW_SRC_SITE)
+			dr &= ~an->ext_roles;
+
+		rasflow_roleset added = match_edge(an, e, sr, dr, dh);
+		const struct rasflow_rule *r = e->nrules ? &rs->rules[e->rules[0]] : NULL;
+
+		e->src_roles = sr;
+		e->dst_roles = dr | added;
+		e->outcome = edge_outcome(e, r, &good, &bad);
+		if (r != NULL) {
+			e->rule = (int)e->rules[0];
+			e->policy = RASFLOW_POL_EXPECTED;
+			if (added && dh != NULL && !e->dst_group) {
+				if (dh->source == RASFLOW_SRC_UNKNOWN)
+					dh->source = RASFLOW_SRC_INFERRED;
+				if ((dh->roles & added) != added) {
+					char pb[RASFLOW_PROTO_STRLEN];
+					int err = rasflow_ana_evidence(dh, "external peer of rule %s (%s/%u)",
+								       r->id,
+								       rasflow_proto_str(e->proto, pb),
+								       e->dport);
+
+					if (err)
+						return err;
+				}
+				dh->roles |= added;
+			}
+		} else {
+			int lr = local_rule(an, e, sr);
+			bool both_ras = (sr & an->ras_roles) && (dr & an->ras_roles);
+
+			if (lr >= 0 && rasflow_addr_cmp(&e->src, &e->dst) != 0) {
+				e->local_port = true;
+				e->rule = lr;
+			}
+			if (e->local_port || ras_port(e->proto, e->dport) || both_ras ||
+			    (an->o.strict && (sr | dr) != 0))
+				e->policy = RASFLOW_POL_UNEXPECTED;
+			else
+				e->policy = RASFLOW_POL_IGNORED;
+		}
+
+		if (e->app_state == 2 && an->o.app_name != NULL) {
+			char nb[128];
+			const char *name = an->o.app_name(an->o.app_ctx, e->app_master, e->app_proto,
+							  nb, sizeof(nb));
+
+			if (name != NULL) {
+				e->app = strdup(name);
+				if (e->app == NULL)
+					return RASFLOW_ENOMEM;
+			}
+		}
+
+		if (e->policy == RASFLOW_POL_IGNORED)
+			e->verdict = RASFLOW_V_IGNORED;
+		else if (e->policy == RASFLOW_POL_UNEXPECTED)
+			e->verdict = RASFLOW_V_UNEXPECTED;
+		else if (e->outcome == RASFLOW_OUT_MIXED || !rasflow_ana_outcome_good(e->outcome, r))
+			e->verdict = RASFLOW_V_FAILED;
+		else if (e->app != NULL && !app_allowed(an, e))
+			e->verdict = RASFLOW_V_MISMATCH;
+		else
+			e->verdict = RASFLOW_V_OK;
+
+		e->detail = edge_detail(e, r);
+		if (e->detail == NULL)
+			return RASFLOW_ENOMEM;
+	}
+	return 0;
+}
+
+/* "rdsh,rds" or "-" into buf. */
+static const char *roles_str(const struct rasflow_ruleset *rs, rasflow_roleset set, char *buf,
+			     size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < rs->nroles && i < RASFLOW_MAX_ROLES && used < len; i++)
+		if (set >> i & 1)
+			used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? "," : "",
+						 rs->roles[i].id);
+	if (used == 0)
+		snprintf(buf, len, "no role");
+	return buf;
+}
+
+/* The name an admin knows a host by: site name, server name, or address. */
+static const char *short_name(const struct rasflow_analysis *an, const struct rasflow_addr *a,
+			      char buf[RASFLOW_ADDR_STRLEN + 256])
+{
+	uint32_t i = rasflow_ana_host_find(an, a);
+
+	if (i != RASFLOW_NOHOST && an->hosts[i].name != NULL) {
+		snprintf(buf, RASFLOW_ADDR_STRLEN + 256, "%s", an->hosts[i].name);
+		return buf;
+	}
+	return rasflow_addr_str(a, buf);
+}
+
+/* The finding for one failed edge. */
+static int failed_finding(struct rasflow_analysis *an, const struct rasflow_edge *e,
+			  struct rasflow_finding *t)
+{
+	const struct rasflow_rule *r = &an->rs->rules[e->rule];
+	const char *role = an->rs->roles[r->dst].id;
+	char sl[LABEL_LEN], dl[LABEL_LEN], dn[RASFLOW_ADDR_STRLEN + 256], pb[RASFLOW_PROTO_STRLEN];
+	char svc[RASFLOW_PROTO_STRLEN + 8], ab[RASFLOW_ADDR_STRLEN];
+	bool v6 = !rasflow_addr_is_v4(&e->dst);
+
+	rasflow_ana_label(an, &e->src, sl, sizeof(sl));
+	rasflow_ana_label(an, &e->dst, dl, sizeof(dl));
+	short_name(an, &e->dst, dn);
+	if (e->has_port)
+		snprintf(svc, sizeof(svc), "%s/%u", rasflow_proto_str(e->proto, pb), e->dport);
+	else
+		snprintf(svc, sizeof(svc), "%s", rasflow_proto_str(e->proto, pb));
+
+	t->severity = e->outcome == RASFLOW_OUT_MIXED ? RASFLOW_SEV_WARNING : RASFLOW_SEV_ERROR;
+	switch (e->outcome) {
+	case RASFLOW_OUT_REFUSED:
+		return rasflow_ana_add_finding(an, t,
+			"%s → %s %s %s: answered by RST: nothing listens on %s on %s — the %s service is stopped or bound to another port",
+			sl, role, dl, svc, svc, dn, role);
+	case RASFLOW_OUT_UNREACHABLE:
+		if (rasflow_addr_cmp(&e->icmp_from, &e->dst) == 0) {
+			if (icmp_admin(v6, e->icmp_code))
+				return rasflow_ana_add_finding(an, t,
+					"%s → %s %s %s: %s itself answered ICMP %s (type %u code %u) — its host firewall rejects %s",
+					sl, role, dl, svc, dn, icmp_desc(v6, e->icmp_type, e->icmp_code),
+					e->icmp_type, e->icmp_code, svc);
+			if (icmp_port(v6, e->icmp_code))
+				return rasflow_ana_add_finding(an, t,
+					"%s → %s %s %s: %s itself answered ICMP %s (type %u code %u): nothing listens on %s on %s — the %s service is stopped or bound to another port",
+					sl, role, dl, svc, dn, icmp_desc(v6, e->icmp_type, e->icmp_code),
+					e->icmp_type, e->icmp_code, svc, dn, role);
+			return rasflow_ana_add_finding(an, t,
+				"%s → %s %s %s: %s itself answered ICMP %s (type %u code %u) — it does not accept this traffic",
+				sl, role, dl, svc, dn, icmp_desc(v6, e->icmp_type, e->icmp_code),
+				e->icmp_type, e->icmp_code);
+		}
+		if (icmp_admin(v6, e->icmp_code))
+			return rasflow_ana_add_finding(an, t,
+				"%s → %s %s %s: router %s answered ICMP %s (type %u code %u) — a firewall between them rejects %s",
+				sl, role, dl, svc, rasflow_addr_str(&e->icmp_from, ab),
+				icmp_desc(v6, e->icmp_type, e->icmp_code), e->icmp_type, e->icmp_code, svc);
+		return rasflow_ana_add_finding(an, t,
+			"%s → %s %s %s: router %s answered ICMP %s (type %u code %u) — %s is down or there is no route to it",
+			sl, role, dl, svc, rasflow_addr_str(&e->icmp_from, ab),
+			icmp_desc(v6, e->icmp_type, e->icmp_code), e->icmp_type, e->icmp_code, dn);
+	case RASFLOW_OUT_MIXED:
+		return rasflow_ana_add_finding(an, t,
+			"%s → %s %s %s: %s — intermittent: check the load of the %s service on %s and the path between them",
+			sl, role, dl, svc, e->detail, role, dn);
+	case RASFLOW_OUT_ONEWAY:
+		return rasflow_ana_add_finding(an, t,
+			"%s → %s %s %s: %llu datagrams over %.0f s, never answered — a firewall between them drops the port, or the %s service is down",
+			sl, role, dl, svc, (unsigned long long)e->pkts[0],
+			secs(e->first_try, e->last_try), role);
+	default:
+		return rasflow_ana_add_finding(an, t,
+			"%s → %s %s %s: %u SYN%s over %.0f s, never answered — a firewall between them drops the port, or the %s service is down",
+			sl, role, dl, svc, e->syns, e->syns == 1 ? "" : "s",
+			secs(e->first_try, e->last_try), role);
+	}
+}
+
+int rasflow_ana_edge_findings(struct rasflow_analysis *an)
+{
+	const struct rasflow_ruleset *rs = an->rs;
+
+	for (size_t i = 0; i < an->nedges; i++) {
+		const struct rasflow_edge *e = &an->edges[i];
+		struct rasflow_finding t = {
+			.rule = e->rule, .edge = (int)i, .proto = e->proto,
+			.has_src = true, .has_dst = true, .src = e->src, .dst = e->dst,
+			.dport = e->has_port ? e->dport : -1,
+		};
+		char sl[LABEL_LEN], dl[LABEL_LEN], sr[256], dr[256], pb[RASFLOW_PROTO_STRLEN];
+		char svc[RASFLOW_PROTO_STRLEN + 8];
+		int err = 0;
+
+		if (e->verdict == RASFLOW_V_OK || e->verdict == RASFLOW_V_IGNORED)
+			continue;
+		rasflow_ana_label(an, &e->src, sl, sizeof(sl));
+		rasflow_ana_label(an, &e->dst, dl, sizeof(dl));
+		roles_str(rs, e->src_roles, sr, sizeof(sr));
+		roles_str(rs, e->dst_roles, dr, sizeof(dr));
+		if (e->has_port)
+			snprintf(svc, sizeof(svc), "%s/%u", rasflow_proto_str(e->proto, pb), e->dport);
+		else
+			snprintf(svc, sizeof(svc), "%s", rasflow_proto_str(e->proto, pb));
+
+		switch (e->verdict) {
+		case RASFLOW_V_FAILED:
+			t.kind = RASFLOW_FIND_FAILED;
+			err = failed_finding(an, e, &t);
+			break;
+		case RASFLOW_V_MISMATCH: {
+			const struct rasflow_rule *r = &rs->rules[e->rule];
+			const char *exp = rasflow_rules_expected_app(rs, r, e->proto, e->dport);
+
+			t.kind = RASFLOW_FIND_MISMATCH;
+			t.severity = RASFLOW_SEV_WARNING;
+			err = rasflow_ana_add_finding(an, &t,
+				"%s → %s %s %s: nDPI identified %s, but rule %s expects %s — another service answers on this port, or traffic is tunnelled through it",
+				sl, rs->roles[r->dst].id, dl, svc, e->app, r->id, exp ? exp : "?");
+			break;
+		}
+		case RASFLOW_V_UNEXPECTED: {
+			bool both_ras = (e->src_roles & an->ras_roles) && (e->dst_roles & an->ras_roles);
+
+			t.kind = RASFLOW_FIND_UNEXPECTED;
+			t.severity = both_ras || e->local_port ? RASFLOW_SEV_WARNING : RASFLOW_SEV_NOTICE;
+			if (e->local_port) {
+				err = rasflow_ana_add_finding(an, &t,
+					"%s [%s] → %s [%s] %s: %s is a loopback-only port (rule %s) and should never be seen on the wire — a service listens on a network interface instead of localhost, or something addresses it remotely",
+					sl, sr, dl, dr, svc, svc, rs->rules[e->rule].id);
+			} else {
+				const char *why = both_ras ? "between RAS components" :
+						  ras_port(e->proto, e->dport) ? "on a RAS port" :
+						  "with --strict";
+
+				err = rasflow_ana_add_finding(an, &t,
+					"%s [%s] → %s [%s] %s (%s): no rule of the matrix allows this — check whether the roles are right (--site) or what opened this connection",
+					sl, sr, dl, dr, svc, why);
+			}
+			break;
+		}
+		default:
+			break;
+		}
+		if (err)
+			return err;
+	}
+	return 0;
+}
