@@ -117,8 +117,9 @@ bool rasflow_decode_dlt_supported(int dlt);
  * RASFLOW_L_TRANSPORT or RASFLOW_L_QUOTED, src, dst, ipver, proto, ttl, frag,
  * frag_id, ip_len and l3 are valid, so the caller can still count the packet
  * to its hosts. A later fragment (frag == LATER) is OK with proto set and no
- * ports. A TCP header whose options are cut by the snaplen is OK: ports,
- * flags, seq and ack are read from the fixed 20 bytes, payload_len is 0. */
+ * ports. A TCP header whose options are cut by the snaplen (or continue in
+ * the next fragment) is OK: ports, flags, seq and ack come from the fixed 20
+ * bytes and payload_len is 0. */
 enum rasflow_dec rasflow_decode_frame(int dlt, const uint8_t *bytes, uint32_t caplen,
 				      struct rasflow_pkt *pkt, struct rasflow_dec_stats *stats);
 

@@ -913,6 +913,45 @@ Test(decode, ipv4_fragment_later)
 	expect_addr(&pkt.src, "10.0.0.1");
 }
 
+Test(decode, ipv4_first_fragment_cuts_tcp_options)
+{
+	/* zeek-fragmented-syn.pcap frame 1: a SYN whose 40-byte TCP header
+	 * continues in the next fragment */
+	static const uint8_t v4[] = {
+		0x45, 0x00, 0x00, 0x2c,	/* v4, ihl 5, total length 44 */
+		0x00, 0x01, 0x20, 0x00,	/* id 1, MF, offset 0 */
+		0x40, 0x06, 0x8e, 0xba,	/* ttl 64, proto TCP, checksum */
+		0xc0, 0xa8, 0x01, 0x64,	/* src 192.168.1.100 */
+		0x0a, 0x00, 0x00, 0x05,	/* dst 10.0.0.5 */
+		0x30, 0x39, 0x00, 0x50,	/* sport 12345, dport 80 */
+		0x00, 0x00, 0x03, 0xe8,	/* seq 1000 */
+		0x00, 0x00, 0x00, 0x00,	/* ack 0 */
+		0xa0, 0x02, 0x20, 0x00,	/* doff 10 (40 bytes), SYN, window */
+		0xc5, 0x73, 0x00, 0x00,	/* checksum, urgent pointer */
+		0x02, 0x04, 0x05, 0xb4,	/* MSS 1460; the fragment ends here */
+	};
+
+	expect_ok(dec(DLT_RAW, v4, sizeof(v4)));
+	cr_assert_eq(pkt.frag, RASFLOW_FRAG_FIRST);
+	cr_assert_eq(pkt.frag_id, 1);
+	cr_assert_eq(pkt.sport, 12345);
+	cr_assert_eq(pkt.dport, 80);
+	cr_assert_eq(pkt.tcp_flags, RASFLOW_TCP_SYN);
+	cr_assert_eq(pkt.seq, 1000);
+	cr_assert_eq(pkt.payload_len, 0);
+	cr_assert_eq(pkt.payload_wire, 0);
+
+	/* the same doff in an unfragmented packet is malformed */
+	{
+		uint8_t nf[sizeof(v4)];
+
+		memcpy(nf, v4, sizeof(nf));
+		nf[6] = 0x00;	/* no MF */
+		expect_fail(dec(DLT_RAW, nf, sizeof(nf)), RASFLOW_DEC_MALFORMED,
+			    RASFLOW_L_TRANSPORT, RASFLOW_R_TCP_DOFF);
+	}
+}
+
 /* ---- ICMP ---------------------------------------------------------------- */
 
 /* 10.0.0.2 tells 10.0.0.1 that UDP port 53 is unreachable. */
@@ -1172,6 +1211,10 @@ static const struct expect_file expected[] = {
 	/* three 802.1Q tags 30 / 20 / 10 on every packet */
 	{ "zeek-vlan-qinqinq.pcap", DLT_EN10MB, 14,
 	  { { RASFLOW_DEC_UNSUPPORTED, RASFLOW_R_VLAN_DEPTH, 0, 0, 2, 30, 20, 0, 0 } } },
+	/* a fragmented SYN: first fragment (ports), then the later one */
+	{ "zeek-fragmented-syn.pcap", DLT_EN10MB, 2,
+	  { { RASFLOW_DEC_OK, RASFLOW_R_NONE, 4, 6, 0, 0, 0, 12345, 80 },
+	    { RASFLOW_DEC_OK, RASFLOW_R_NONE, 4, 6, 0, 0, 0, 0, 0 } } },
 	/* BSD loopback, little-endian AF_INET, RDP on TCP 3389 */
 	{ "ndpi-rdp.pcap", DLT_NULL, 20, { OK4(6) } },
 };
