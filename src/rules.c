@@ -1187,11 +1187,12 @@ static void run_pass(struct parser *p, int pass)
 {
 	for (size_t i = 0; i < p->nstmts && !p->nomem; i++) {
 		const struct stmt *st = &p->stmts[i];
-		const struct tok *t = &p->toks[st->first];
+		const struct tok *t;
 		char q[80], m[96];
 
 		if (st->bad || st->n == 0)
-			continue;
+			continue;	/* before indexing: toks may still be NULL */
+		t = &p->toks[st->first];
 
 		if (tok_is(t, "role")) {
 			if (pass == 0)
