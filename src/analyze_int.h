@@ -1,7 +1,8 @@
 /* analyze_int.h — what analyze.c, infer.c, verdict.c and missing.c share.
  *
  * Private to the analyzer: the analysis object itself and the steps of
- * rasflow_analysis_finish(). Nothing outside these four files includes it.
+ * rasflow_analysis_finish(). Nothing outside these files (and peek.c, the
+ * live classifier) includes it.
  */
 #ifndef RASFLOW_ANALYZE_INT_H
 #define RASFLOW_ANALYZE_INT_H
@@ -92,6 +93,16 @@ bool rasflow_ana_rule_oneway_ok(const struct rasflow_rule *r);
 /* Success outcome for a rule: established, midstream, bidirectional, or
  * oneway when the rule allows it. */
 bool rasflow_ana_outcome_good(enum rasflow_outcome o, const struct rasflow_rule *r);
+
+/* RAS-specific responder ports (contract.md "unexpected"). */
+bool rasflow_ana_ras_port(uint8_t proto, uint16_t p);
+
+/* An nDPI name ("TLS.Microsoft" or "RDP") against '|'-separated expected
+ * names; either part of a dotted name counts. */
+bool rasflow_ana_app_matches(const char *name, const char *expected);
+
+/* "host administratively prohibited"... for an ICMP(v6) unreachable. */
+const char *rasflow_ana_icmp_desc(bool v6, uint8_t type, uint8_t code);
 
 /* Append an evidence string to a host (dropped when full). */
 int rasflow_ana_evidence(struct rasflow_host *h, const char *fmt, ...)

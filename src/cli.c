@@ -50,23 +50,31 @@ static const char usage_analyze[] =
 	"  --baseline FILE     compare with a JSON report of a known-good capture\n";
 
 static const char usage_monitor[] =
-	"usage: rasflow monitor [OPTIONS] -i IFACE [BPF FILTER]\n"
+	"usage: rasflow monitor [OPTIONS] -i IFACE [BPF FILTER...]\n"
 	"\n"
-	"Watch a live interface and alert once per edge as problems happen.\n"
+	"Watch a live interface (mirror/SPAN port) and alert once per edge as\n"
+	"problems happen: unexpected at an edge's first packet; failed on a refusing\n"
+	"RST, an ICMP error or a SYN unanswered for --syn-timeout seconds; mismatch\n"
+	"when nDPI names an application the rule does not allow; missing when a\n"
+	"site host has had no traffic of a steady rule for the rule's window.\n"
 	"\n"
 	"  -i IFACE            interface to capture on (promiscuous)\n"
 	"  --rules FILE        port matrix (default: built-in)\n"
-	"  --site FILE         site inventory\n"
+	"  --site FILE         site inventory (live roles come from it only)\n"
 	"  --format FMT        text (default) or jsonl\n"
-	"  -o, --output FILE   write alerts there instead of standard output\n"
+	"  -o, --output FILE   append alerts, summaries and the final report there\n"
 	"  --no-dpi            skip nDPI application-protocol detection\n"
 	"  --interval SECONDS  periodic summary interval (60)\n"
 	"  --syn-timeout SEC   a SYN unanswered this long is a failure (3)\n"
 	"  --fail-on KINDS     kinds that make the final exit status 1\n"
-	"  -Z USER             drop privileges to USER after opening the capture\n"
-	"                      (default: nobody when started as root)\n"
+	"                      (default failed,unexpected,missing,mismatch)\n"
+	"  --max-flows N       flow-table cap (LRU eviction beyond it)\n"
+	"  -Z USER             drop privileges to USER once the capture and the\n"
+	"                      output are open (default: nobody when started as\n"
+	"                      root; -Z root keeps root)\n"
 	"\n"
-	"SIGINT/SIGTERM: stop, print the final report. SIGHUP: reload rules and site.\n";
+	"SIGINT/SIGTERM: stop, print the final report (as analyze), exit 0 or 1.\n"
+	"SIGHUP: reload the rules and site files; a bad file keeps the old ones.\n";
 
 static const char usage_rules[] =
 	"usage: rasflow rules [--rules FILE] [--format text|json|md] [--check [FILE]]\n"

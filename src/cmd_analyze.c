@@ -11,9 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "rasflow/analyze.h"
+#include "rasflow/baseline.h"
 #include "rasflow/capture.h"
 #include "rasflow/cli.h"
 #include "rasflow/config.h"
@@ -26,9 +29,11 @@
 
 struct args {
 	const char *rules, *site, *output, *filter;
+	const char *baseline;		/* --baseline FILE, or NULL */
 	enum rasflow_report_format format;
 	bool no_dpi, strict, all;
 	unsigned fail_on;
+	bool fail_on_set;		/* --fail-on given: with --baseline, it adds to regressions */
 	unsigned long max_flows;	/* 0 = default */
 	unsigned window;		/* 0 = per rule */
 	const char *const *captures;
@@ -176,6 +181,7 @@ static int parse_args(int argc, char **argv, struct args *a, int *rc)
 						  optarg);
 				return -1;
 			}
+			a->fail_on_set = true;
 			break;
 		case O_STRICT:
 			a->strict = true;
@@ -200,9 +206,8 @@ static int parse_args(int argc, char **argv, struct args *a, int *rc)
 			a->window = (unsigned)v;
 			break;
 		case O_BASELINE:
-			*rc = usage_error("--baseline %s: baseline comparison is not available yet",
-					  optarg);
-			return -1;
+			a->baseline = optarg;
+			break;
 		case 'h':
 			rasflow_cli_help("analyze", stdout);
 			*rc = RASFLOW_EXIT_OK;
@@ -225,11 +230,6 @@ static int parse_args(int argc, char **argv, struct args *a, int *rc)
 	}
 	a->captures = (const char *const *)argv + optind;
 	a->ncaptures = (size_t)(argc - optind);
-	if (a->format == RASFLOW_FMT_DOT) {
-		fprintf(stderr, "rasflow analyze: --format dot is not available yet\n");
-		*rc = RASFLOW_EXIT_ERROR;
-		return -1;
-	}
 	return 0;
 }
 
@@ -261,20 +261,180 @@ static int load_inputs(const struct args *a, struct rasflow_ruleset **rs,
 	return 0;
 }
 
+/* The progress line on standard error during a long offline read. */
+#define PROGRESS_FIRST_NS	1000000000ll	/* nothing for runs shorter than 1 s */
+#define PROGRESS_EVERY_NS	200000000ll	/* then redraw at most 5 times a second */
+#define PROGRESS_MAX_FD		1024		/* descriptors searched for the open file */
+
+struct progress_file {
+	bool regular;			/* a regular file: size and position known */
+	uint64_t size;
+	dev_t dev;
+	ino_t ino;
+};
+
+struct progress {
+	const struct rasflow_capture *cap;
+	const struct rasflow_engine *eng;
+	struct progress_file *files;	/* parallel to the capture's files */
+	size_t nfiles;
+	bool percent;			/* every input is a regular file */
+	uint64_t total;			/* their sizes */
+	long long start, last;		/* monotonic ns: run start, last redraw */
+	bool drawn;			/* a line is on the terminal */
+	int fd;				/* descriptor last found for the file being read, or -1 */
+};
+
+static long long mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+/* Progress only on a terminal (never in CI logs or pipes), not with "-o -",
+ * not on a dumb terminal. Sizes come from stat; standard input has none. */
+static int progress_init(struct progress *p, const struct args *a,
+			 const struct rasflow_capture *cap, const struct rasflow_engine *eng)
+{
+	const char *term = getenv("TERM");
+
+	memset(p, 0, sizeof(*p));
+	p->fd = -1;
+	if (!isatty(STDERR_FILENO) || (term != NULL && strcmp(term, "dumb") == 0) ||
+	    (a->output != NULL && strcmp(a->output, "-") == 0))
+		return 0;
+	p->files = calloc(a->ncaptures, sizeof(*p->files));
+	if (p->files == NULL)
+		return 0;	/* no progress line, not an error */
+	p->cap = cap;
+	p->eng = eng;
+	p->nfiles = a->ncaptures;
+	p->percent = true;
+	for (size_t i = 0; i < a->ncaptures; i++) {
+		struct stat st;
+
+		if (strcmp(a->captures[i], "-") != 0 && stat(a->captures[i], &st) == 0 &&
+		    S_ISREG(st.st_mode)) {
+			p->files[i].regular = true;
+			p->files[i].size = (uint64_t)st.st_size;
+			p->files[i].dev = st.st_dev;
+			p->files[i].ino = st.st_ino;
+			p->total += (uint64_t)st.st_size;
+		} else {
+			p->percent = false;
+		}
+	}
+	p->start = p->last = mono_ns();
+	return 1;
+}
+
+/* How far the file being read is: the offset of the descriptor libpcap
+ * opened for it (found by device and inode; reading the offset with
+ * lseek(SEEK_CUR) changes nothing). Ahead of the packets by libpcap's read
+ * buffer, which is precise enough for a progress line. */
+static uint64_t progress_pos(struct progress *p, const struct progress_file *f)
+{
+	struct stat st;
+	off_t off;
+
+	if (p->fd < 0 || fstat(p->fd, &st) != 0 || st.st_dev != f->dev || st.st_ino != f->ino) {
+		p->fd = -1;
+		for (int fd = 3; fd < PROGRESS_MAX_FD; fd++) {
+			if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_dev == f->dev &&
+			    st.st_ino == f->ino) {
+				p->fd = fd;
+				break;
+			}
+		}
+		if (p->fd < 0)
+			return 0;
+	}
+	off = lseek(p->fd, 0, SEEK_CUR);
+	return off < 0 ? 0 : (uint64_t)off < f->size ? (uint64_t)off : f->size;
+}
+
+/* "12.3 MB", "812 B", "1.2 M packets" */
+static const char *human(double v, const char *unit, char *buf, size_t len)
+{
+	static const char *const pre[] = { "", "k", "M", "G", "T" };
+	int i = 0;
+
+	while (v >= 1000.0 && i < 4) {
+		v /= 1000.0;
+		i++;
+	}
+	snprintf(buf, len, "%.*f %s%s%s", i ? 1 : 0, v, pre[i], i && unit[0] != 'B' ? " " : "",
+		 unit);
+	return buf;
+}
+
+/* Redraw the line if it is time (tick hook of rasflow_capture_run). */
+static void progress_tick(void *user, rasflow_ts now)
+{
+	struct progress *p = user;
+	long long t = mono_ns();
+	const struct rasflow_capture_file *cf;
+	uint64_t done = 0, pkts;
+	double secs;
+	char b1[32], b2[32], b3[32];
+	size_t n;
+
+	(void)now;
+	if (t - p->start < PROGRESS_FIRST_NS || t - p->last < PROGRESS_EVERY_NS)
+		return;
+	p->last = t;
+	pkts = p->eng->st.packets;
+	secs = (double)(t - p->start) / 1e9;
+	fputs("\rrasflow: ", stderr);
+	if (p->percent && p->total > 0) {
+		cf = rasflow_capture_files(p->cap, &n);
+		for (size_t i = 0; i < n && i < p->nfiles; i++) {
+			if (cf[i].done) {
+				done += p->files[i].size;
+			} else {
+				done += progress_pos(p, &p->files[i]);
+				break;
+			}
+		}
+		fprintf(stderr, "%5.1f%% of %s (%s), ", 100.0 * (double)done / (double)p->total,
+			human((double)p->total, "B", b1, sizeof(b1)),
+			human((double)done / secs, "B/s", b3, sizeof(b3)));
+	}
+	fprintf(stderr, "%s, %s\033[K", human((double)pkts, "packets", b2, sizeof(b2)),
+		human((double)pkts / secs, "packets/s", b3, sizeof(b3)));
+	p->drawn = true;
+}
+
+/* Erase the line, if one was drawn, and forget the files. */
+static void progress_end(struct progress *p)
+{
+	if (p->drawn)
+		fputs("\r\033[K", stderr);
+	p->drawn = false;
+	free(p->files);
+	p->files = NULL;
+}
+
 /* Read every capture into the engine; warnings for truncated files. */
 static int run_capture(const struct args *a, struct rasflow_capture *cap,
 		       struct rasflow_engine *eng, char ***warnings, size_t *nwarnings)
 {
 	struct rasflow_errlist errs;
+	struct progress pg;
 	int rc;
 
 	memset(&errs, 0, sizeof(errs));
-	rc = rasflow_capture_run(cap, eng, NULL, NULL, NULL, &errs);
+	if (progress_init(&pg, a, cap, eng))
+		rc = rasflow_capture_run(cap, eng, progress_tick, &pg, NULL, &errs);
+	else
+		rc = rasflow_capture_run(cap, eng, NULL, NULL, NULL, &errs);
+	progress_end(&pg);
 	if (rc < 0) {
 		rasflow_err_print(&errs, stderr);
 		return -1;
 	}
-	(void)a;
 	if (rc == RASFLOW_CAPTURE_PARTIAL) {
 		*warnings = calloc(errs.n ? errs.n : 1, sizeof(**warnings));
 		for (size_t i = 0; i < errs.n; i++) {
@@ -305,6 +465,8 @@ int rasflow_cmd_analyze(int argc, char **argv)
 	struct rasflow_engine *eng = NULL;
 	struct rasflow_analysis *an = NULL;
 	struct rasflow_dpi *dpi = NULL;
+	struct rasflow_baseline *base = NULL;
+	struct rasflow_baseline_diff bdiff = { 0 };
 	struct rasflow_errlist errs;
 	struct rasflow_capture_opts copts;
 	struct rasflow_flowtab_opts fopts;
@@ -322,9 +484,18 @@ int rasflow_cmd_analyze(int argc, char **argv)
 		return rc;
 	if (load_inputs(&a, &rs, &site) < 0)
 		goto out;
+	if (a.baseline != NULL) {
+		memset(&errs, 0, sizeof(errs));
+		base = rasflow_baseline_load(a.baseline, &errs);
+		if (base == NULL) {
+			rasflow_err_print(&errs, stderr);
+			goto out;
+		}
+	}
 
 	rasflow_capture_default_opts(&copts);
 	copts.filter = a.filter;
+	copts.tick_ms = 1;	/* packet time; the progress line paces itself by the clock */
 	memset(&errs, 0, sizeof(errs));
 	cap = rasflow_capture_open_offline(a.captures, a.ncaptures, &copts, &errs);
 	if (cap == NULL) {
@@ -409,8 +580,16 @@ int rasflow_cmd_analyze(int argc, char **argv)
 		goto out;
 	}
 
+	if (base != NULL && rasflow_baseline_compare(base, an, &bdiff) < 0) {
+		fprintf(stderr, "rasflow analyze: out of memory while comparing with %s\n",
+			a.baseline);
+		goto out;
+	}
+
 	memset(&ropts, 0, sizeof(ropts));
 	ropts.ndpi_version = dpi != NULL ? rasflow_dpi_version() : NULL;
+	ropts.baseline = base;
+	ropts.baseline_diff = base != NULL ? &bdiff : NULL;
 	if (a.format == RASFLOW_FMT_TEXT) {
 		bool tty = isatty(fileno(out));
 		const char *nc = getenv("NO_COLOR");
@@ -420,6 +599,8 @@ int rasflow_cmd_analyze(int argc, char **argv)
 		err = rasflow_report_text(an, &ropts, out);
 	} else if (a.format == RASFLOW_FMT_JSON) {
 		err = rasflow_report_json(an, &ropts, out);
+	} else if (a.format == RASFLOW_FMT_DOT) {
+		err = rasflow_report_dot(an, &ropts, out);
 	} else {
 		err = rasflow_report_jsonl(an, &ropts, out);
 	}
@@ -431,7 +612,14 @@ int rasflow_cmd_analyze(int argc, char **argv)
 			err == RASFLOW_ENOMEM ? " (out of memory)" : "");
 		goto out;
 	}
-	rc = rasflow_analysis_count(an, a.fail_on) > 0 ? RASFLOW_EXIT_FINDINGS : RASFLOW_EXIT_OK;
+	/* --baseline: regressions decide; an explicit --fail-on adds its kinds */
+	if (base != NULL)
+		rc = bdiff.regressions > 0 ||
+		     (a.fail_on_set && rasflow_analysis_count(an, a.fail_on) > 0) ?
+			     RASFLOW_EXIT_FINDINGS : RASFLOW_EXIT_OK;
+	else
+		rc = rasflow_analysis_count(an, a.fail_on) > 0 ? RASFLOW_EXIT_FINDINGS :
+								  RASFLOW_EXIT_OK;
 out:
 	if (out != stdout && fclose(out) != 0 && rc != RASFLOW_EXIT_ERROR) {
 		fprintf(stderr, "%s: cannot write the report: %s\n", a.output, strerror(errno));
@@ -440,6 +628,8 @@ out:
 	rasflow_engine_free(eng);
 	rasflow_analysis_free(an);
 	rasflow_dpi_free(dpi);
+	rasflow_baseline_diff_fini(&bdiff);
+	rasflow_baseline_free(base);
 	rasflow_capture_free(cap);
 	rasflow_site_free(site);
 	rasflow_rules_free(rs);

@@ -1,12 +1,669 @@
-/* cmd_monitor.c — placeholder until live monitoring lands. */
+/* cmd_monitor.c — `rasflow monitor [OPTIONS] -i IFACE [BPF]`.
+ *
+ * Wires one live run: rules and site, the interface through libpcap into the
+ * engine, nDPI, the live alerts (monitor.c) and the analysis that makes the
+ * final report. Opens the capture and the output, then drops privileges.
+ * Signals only set flags: SIGINT/SIGTERM stop the run (flush, final report,
+ * exit 0/1 like analyze), SIGHUP reloads the rules and site between two calls
+ * of the capture loop. Output is line-buffered.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
 
+#include "rasflow/analyze.h"
+#include "rasflow/capture.h"
 #include "rasflow/cli.h"
+#include "rasflow/config.h"
+#include "rasflow/dpi.h"
+#include "rasflow/engine.h"
+#include "rasflow/err.h"
+#include "rasflow/monitor.h"
+#include "rasflow/report.h"
+#include "rasflow/rules.h"
+#include "rasflow/site.h"
+
+#define TICK_MS 250
+
+/* Set by the signal handlers, read by the loop: the only state a handler
+ * may touch. `wake` makes rasflow_capture_run return. */
+static volatile sig_atomic_t sig_wake, sig_term, sig_hup;
+
+struct args {
+	const char *rules, *site, *output, *iface, *user;
+	char *filter;			/* BPF words joined; owned */
+	bool jsonl, no_dpi;
+	unsigned fail_on;
+	unsigned long max_flows;	/* 0 = default */
+	unsigned long interval, syn_timeout;
+};
+
+/* What the hooks and the tick need. */
+struct run {
+	const struct args *a;
+	struct rasflow_ruleset *rs;	/* current rules and site (owned; swapped on reload) */
+	struct rasflow_site *site;
+	struct rasflow_dpi *dpi;	/* NULL with --no-dpi */
+	struct rasflow_analysis *an;
+	struct rasflow_monitor *mon;
+	struct rasflow_engine *eng;
+	struct rasflow_capture *cap;
+	size_t max_flows;
+	FILE *out;
+	bool utf8;
+	int err;			/* first error from the analysis (ENOMEM) */
+	bool write_failed;
+	rasflow_ts next_stats;
+};
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		sig_hup = 1;
+	else
+		sig_term = 1;
+	sig_wake = 1;
+}
+
+static bool hook_service_port(void *user, uint8_t proto, uint16_t port)
+{
+	struct run *r = user;
+
+	return rasflow_rules_known_port(r->rs, proto, port);
+}
+
+static void hook_new(void *user, struct rasflow_flow *f, const struct rasflow_pkt *p)
+{
+	struct run *r = user;
+
+	(void)p;
+	if (r->dpi != NULL)
+		rasflow_dpi_flow_new(r->dpi, f);
+	rasflow_monitor_flow_new(r->mon, f);
+}
+
+static void hook_packet(void *user, struct rasflow_flow *f, const struct rasflow_pkt *p, int dir,
+			rasflow_ts ts)
+{
+	struct run *r = user;
+	uint8_t before = f->app_state;
+	char nb[128];
+
+	if (r->dpi == NULL)
+		return;
+	rasflow_dpi_flow_packet(r->dpi, f, p, dir, ts);
+	if (before != RASFLOW_APP_DETECTED && f->app_state == RASFLOW_APP_DETECTED)
+		rasflow_monitor_flow_app(r->mon, f,
+					 rasflow_dpi_app_name(r->dpi, f->app_master, f->app_proto,
+							      nb, sizeof(nb)), ts);
+}
+
+static void hook_event(void *user, struct rasflow_flow *f, int event, rasflow_ts ts)
+{
+	struct run *r = user;
+
+	rasflow_monitor_flow_event(r->mon, f, event, ts);
+}
+
+static void hook_end(void *user, struct rasflow_flow *f, enum rasflow_flow_end why)
+{
+	struct run *r = user;
+	int err;
+
+	if (r->dpi != NULL)
+		rasflow_dpi_flow_end(r->dpi, f);
+	rasflow_monitor_flow_end(r->mon, f, why);
+	err = rasflow_analysis_flow(r->an, f);
+	if (err && r->err == 0)
+		r->err = err;
+}
+
+static void on_name(void *user, const struct rasflow_addr *a, const char *name)
+{
+	struct run *r = user;
+	int err = rasflow_analysis_name(r->an, a, name);
+
+	if (err && r->err == 0)
+		r->err = err;
+}
+
+static const char *app_name(void *ctx, uint16_t master, uint16_t proto, char *buf, size_t len)
+{
+	return rasflow_dpi_app_name(ctx, master, proto, buf, len);
+}
+
+/* Output failed: say so once and stop the run. */
+static void write_failed(struct run *r)
+{
+	if (!r->write_failed)
+		fprintf(stderr, "%s: cannot write: %s\n", r->a->output ? r->a->output :
+			"standard output", strerror(errno));
+	r->write_failed = true;
+	sig_term = 1;
+	sig_wake = 1;
+}
+
+static void on_alert(void *user, const struct rasflow_alert *al)
+{
+	struct run *r = user;
+
+	if (r->write_failed)
+		return;
+	if (rasflow_monitor_write_alert(r->mon, al, r->a->jsonl, r->utf8, r->out) < 0)
+		write_failed(r);
+}
+
+/* The capture's clock moved: SYN timer, missing windows, periodic summary. */
+static void tick(void *user, rasflow_ts now)
+{
+	struct run *r = user;
+	rasflow_ts every = (rasflow_ts)r->a->interval * 1000000;
+	struct rasflow_monitor_live l;
+	struct rasflow_capture_stats cs;
+
+	rasflow_monitor_tick(r->mon, r->eng->ft, now);
+	if (r->next_stats == 0)
+		r->next_stats = now + every;
+	if (now < r->next_stats || r->write_failed)
+		return;
+	r->next_stats = now + every;
+	memset(&l, 0, sizeof(l));
+	l.now = now;
+	l.packets = r->eng->st.packets;
+	l.bytes = r->eng->st.wire_bytes;
+	l.flows = rasflow_flowtab_stats(r->eng->ft);
+	l.max_flows = r->max_flows;
+	if (rasflow_capture_stats(r->cap, &cs) == 0) {
+		l.has_drops = true;
+		l.received = cs.received;
+		l.dropped = cs.dropped;
+		l.ifdropped = cs.ifdropped;
+	}
+	if (rasflow_monitor_write_stats(r->mon, &l, r->a->jsonl, r->out) < 0)
+		write_failed(r);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fputs("rasflow monitor: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs("\n(try 'rasflow help monitor')\n", stderr);
+	return RASFLOW_EXIT_ERROR;
+}
+
+static bool parse_ulong(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	v = strtoul(s, &end, 10);
+	if (*end != '\0' || v == 0 || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* The BPF words after the options, joined by spaces (NULL when none). */
+static int join_filter(int argc, char **argv, struct args *a)
+{
+	size_t len = 0;
+
+	if (optind >= argc)
+		return 0;
+	for (int i = optind; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	a->filter = malloc(len);
+	if (a->filter == NULL)
+		return RASFLOW_ENOMEM;
+	a->filter[0] = '\0';
+	for (int i = optind; i < argc; i++) {
+		if (i > optind)
+			strcat(a->filter, " ");
+		strcat(a->filter, argv[i]);
+	}
+	return 0;
+}
+
+/* Parse argv into a; returns -1 when the command should exit with *rc. */
+static int parse_args(int argc, char **argv, struct args *a, int *rc)
+{
+	enum { O_RULES = 256, O_SITE, O_FORMAT, O_NODPI, O_FAILON, O_MAXFLOWS, O_INTERVAL,
+	       O_SYNTIMEOUT };
+	static const struct option opts[] = {
+		{ "interface", required_argument, NULL, 'i' },
+		{ "rules", required_argument, NULL, O_RULES },
+		{ "site", required_argument, NULL, O_SITE },
+		{ "format", required_argument, NULL, O_FORMAT },
+		{ "output", required_argument, NULL, 'o' },
+		{ "no-dpi", no_argument, NULL, O_NODPI },
+		{ "fail-on", required_argument, NULL, O_FAILON },
+		{ "max-flows", required_argument, NULL, O_MAXFLOWS },
+		{ "interval", required_argument, NULL, O_INTERVAL },
+		{ "syn-timeout", required_argument, NULL, O_SYNTIMEOUT },
+		{ "user", required_argument, NULL, 'Z' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned long v;
+	size_t bad;
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	a->fail_on = RASFLOW_FAIL_ON_DEFAULT;
+	a->interval = 60;
+	a->syn_timeout = 3;
+	optind = 0;	/* glibc: full re-initialisation, so tests may call us twice */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+i:o:Z:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			a->iface = optarg;
+			break;
+		case O_RULES:
+			a->rules = optarg;
+			break;
+		case O_SITE:
+			a->site = optarg;
+			break;
+		case O_FORMAT:
+			if (strcmp(optarg, "text") == 0) {
+				a->jsonl = false;
+			} else if (strcmp(optarg, "jsonl") == 0) {
+				a->jsonl = true;
+			} else {
+				*rc = usage_error("unknown format '%s' (monitor: text or jsonl)", optarg);
+				return -1;
+			}
+			break;
+		case 'o':
+			a->output = optarg;
+			break;
+		case 'Z':
+			a->user = optarg;
+			break;
+		case O_NODPI:
+			a->no_dpi = true;
+			break;
+		case O_FAILON:
+			if (rasflow_analysis_parse_kinds(optarg, &a->fail_on, &bad) < 0) {
+				*rc = usage_error("--fail-on: unknown kind in '%s' (failed, unexpected, missing, mismatch, all or none)",
+						  optarg);
+				return -1;
+			}
+			break;
+		case O_MAXFLOWS:
+			if (!parse_ulong(optarg, 1ul << 30, &v)) {
+				*rc = usage_error("--max-flows: '%s' is not a number from 1 to 1073741824",
+						  optarg);
+				return -1;
+			}
+			a->max_flows = v;
+			break;
+		case O_INTERVAL:
+			if (!parse_ulong(optarg, 7ul * 86400, &a->interval)) {
+				*rc = usage_error("--interval: '%s' is not a number of seconds from 1 to 604800",
+						  optarg);
+				return -1;
+			}
+			break;
+		case O_SYNTIMEOUT:
+			if (!parse_ulong(optarg, 3600, &a->syn_timeout)) {
+				*rc = usage_error("--syn-timeout: '%s' is not a number of seconds from 1 to 3600",
+						  optarg);
+				return -1;
+			}
+			break;
+		case 'h':
+			rasflow_cli_help("monitor", stdout);
+			*rc = RASFLOW_EXIT_OK;
+			return -1;
+		default:
+			if (optopt != 0 && optopt < 256)
+				fprintf(stderr, "rasflow monitor: option -%c: %s\n", optopt,
+					strchr("ioZ", optopt) ? "needs an argument" : "unknown option");
+			else
+				fprintf(stderr, "rasflow monitor: %s: unknown option or missing argument\n",
+					argv[optind - 1]);
+			fputs("(try 'rasflow help monitor')\n", stderr);
+			*rc = RASFLOW_EXIT_ERROR;
+			return -1;
+		}
+	}
+	if (a->iface == NULL) {
+		*rc = usage_error("%s", "no interface given (-i IFACE)");
+		return -1;
+	}
+	if (join_filter(argc, argv, a) < 0) {
+		fprintf(stderr, "rasflow monitor: out of memory\n");
+		*rc = RASFLOW_EXIT_ERROR;
+		return -1;
+	}
+	return 0;
+}
+
+/* Rules and site; errors printed with file:line:col. */
+static int load_inputs(const struct args *a, struct rasflow_ruleset **rs,
+		       struct rasflow_site **site)
+{
+	struct rasflow_errlist errs;
+
+	*rs = NULL;
+	*site = NULL;
+	memset(&errs, 0, sizeof(errs));
+	*rs = a->rules ? rasflow_rules_load(a->rules, &errs) : rasflow_rules_builtin(&errs);
+	if (*rs == NULL) {
+		if (errs.n == 0)
+			fprintf(stderr, "%s: cannot load the rules (out of memory)\n",
+				a->rules ? a->rules : "built-in rules");
+		rasflow_err_print(&errs, stderr);
+		return -1;
+	}
+	if (a->site == NULL)
+		return 0;
+	memset(&errs, 0, sizeof(errs));
+	*site = rasflow_site_load(a->site, *rs, &errs);
+	if (*site == NULL) {
+		if (errs.n == 0)
+			fprintf(stderr, "%s: cannot load the site (out of memory)\n", a->site);
+		rasflow_err_print(&errs, stderr);
+		rasflow_rules_free(*rs);
+		*rs = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* Like tcpdump -Z: give up root once the capture and the output are open.
+ * Started as root: to USER (default nobody; "root" keeps root). Otherwise
+ * only -Z naming another user is an error. */
+static int drop_privileges(const char *user)
+{
+	const char *name = user ? user : "nobody";
+	struct passwd *pw;
+
+	if (strcmp(name, "root") == 0)
+		return 0;
+	if (geteuid() != 0) {
+		pw = user ? getpwnam(user) : NULL;
+		if (user != NULL && (pw == NULL || pw->pw_uid != geteuid())) {
+			fprintf(stderr, "rasflow monitor: -Z %s: not running as root, cannot change user\n",
+				user);
+			return -1;
+		}
+		return 0;
+	}
+	errno = 0;
+	pw = getpwnam(name);
+	if (pw == NULL) {
+		fprintf(stderr, "rasflow monitor: -Z %s: no such user%s\n", name,
+			user ? "" : " (use -Z USER, or -Z root to keep root)");
+		return -1;
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
+	    setuid(pw->pw_uid) != 0) {
+		fprintf(stderr, "rasflow monitor: -Z %s: cannot drop privileges: %s\n", name,
+			strerror(errno));
+		return -1;
+	}
+	/* verify: the ids changed and root cannot be had back */
+	if (getuid() != pw->pw_uid || geteuid() != pw->pw_uid || getgid() != pw->pw_gid ||
+	    getegid() != pw->pw_gid || (pw->pw_uid != 0 && setuid(0) == 0)) {
+		fprintf(stderr, "rasflow monitor: -Z %s: privileges were not dropped\n", name);
+		return -1;
+	}
+	return 0;
+}
+
+static rasflow_ts wall_now(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (rasflow_ts)tv.tv_sec * 1000000 + (rasflow_ts)tv.tv_usec;
+}
+
+/* SIGHUP: load both files again; on any error keep what runs now. */
+static void reload(struct run *r)
+{
+	struct rasflow_ruleset *rs;
+	struct rasflow_site *site;
+	int err;
+
+	fprintf(stderr, "rasflow monitor: SIGHUP: reloading %s and %s\n",
+		r->a->rules ? r->a->rules : "the built-in rules",
+		r->a->site ? r->a->site : "no site file");
+	if (load_inputs(r->a, &rs, &site) < 0) {
+		fprintf(stderr, "rasflow monitor: reload failed, still using the previous rules and site\n");
+		return;
+	}
+	err = rasflow_analysis_rebind(r->an, rs, site);
+	if (err == 0) {
+		err = rasflow_monitor_reload(r->mon, wall_now());
+		if (err < 0)	/* back to the old files (its windows still match them) */
+			rasflow_analysis_rebind(r->an, r->rs, r->site);
+	}
+	if (err < 0) {
+		fprintf(stderr, "rasflow monitor: reload failed (out of memory), still using the previous rules and site\n");
+		rasflow_site_free(site);
+		rasflow_rules_free(rs);
+		return;
+	}
+	rasflow_site_free(r->site);
+	rasflow_rules_free(r->rs);
+	r->rs = rs;
+	r->site = site;
+	fprintf(stderr, "rasflow monitor: reloaded: %zu rules, %zu site entries\n", rs->nrules,
+		site ? rasflow_site_count(site) : (size_t)0);
+}
+
+/* Run until SIGINT/SIGTERM, reloading on SIGHUP; <0 when the capture failed. */
+static int loop(struct run *r)
+{
+	struct rasflow_errlist errs;
+	int rc;
+
+	for (;;) {
+		sig_wake = 0;
+		if (sig_term)
+			return 0;
+		if (sig_hup) {
+			sig_hup = 0;
+			reload(r);
+			continue;
+		}
+		memset(&errs, 0, sizeof(errs));
+		rc = rasflow_capture_run(r->cap, r->eng, tick, r, &sig_wake, &errs);
+		if (rc < 0) {
+			rasflow_err_print(&errs, stderr);
+			return rc;
+		}
+	}
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;	/* no SA_RESTART: poll() returns EINTR at once */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+/* The final report, as analyze writes it. */
+static int final_report(struct run *r)
+{
+	struct rasflow_capture_info ci;
+	struct rasflow_report_opts ropts;
+	const char *files[1] = { r->a->iface };
+	struct rasflow_engine *eng = r->eng;
+	int err;
+
+	memset(&ci, 0, sizeof(ci));
+	ci.files = files;
+	ci.nfiles = 1;
+	ci.packets = eng->st.packets;
+	ci.bytes = eng->st.wire_bytes;
+	ci.start = eng->st.packets ? eng->st.first_ts : 0;
+	ci.end = eng->st.packets ? eng->st.last_ts : 0;
+	ci.decode_errors = eng->st.undecoded;
+	ci.dec = &eng->dec;
+	ci.flows = rasflow_flowtab_stats(eng->ft);
+	err = rasflow_analysis_finish(r->an, &ci);
+	if (err < 0) {
+		fprintf(stderr, "rasflow monitor: out of memory while classifying\n");
+		return err;
+	}
+	memset(&ropts, 0, sizeof(ropts));
+	ropts.ndpi_version = r->dpi != NULL ? rasflow_dpi_version() : NULL;
+	if (r->a->jsonl) {
+		err = rasflow_report_jsonl(r->an, &ropts, r->out);
+	} else {
+		const char *nc = getenv("NO_COLOR");
+
+		ropts.utf8 = r->utf8;
+		ropts.color = r->utf8 && (nc == NULL || *nc == '\0');
+		err = rasflow_report_text(r->an, &ropts, r->out);
+	}
+	if (err == 0 && fflush(r->out) != 0)
+		err = RASFLOW_EIO;
+	if (err < 0)
+		fprintf(stderr, "%s: cannot write the report%s\n",
+			r->a->output ? r->a->output : "standard output",
+			err == RASFLOW_ENOMEM ? " (out of memory)" : "");
+	return err;
+}
 
 int rasflow_cmd_monitor(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "rasflow monitor: not built yet\n");
-	return RASFLOW_EXIT_ERROR;
+	struct args a;
+	struct run run;
+	struct rasflow_errlist errs;
+	struct rasflow_capture_opts copts;
+	struct rasflow_flowtab_opts fopts;
+	struct rasflow_analysis_opts aopts;
+	struct rasflow_monitor_opts mopts;
+	struct rasflow_flow_hooks hooks;
+	const struct rasflow_monitor_stats *ms;
+	int rc = RASFLOW_EXIT_ERROR;
+	bool alerted = false;
+
+	memset(&run, 0, sizeof(run));
+	run.out = stdout;
+	if (parse_args(argc, argv, &a, &rc) < 0)
+		return rc;
+	run.a = &a;
+	if (load_inputs(&a, &run.rs, &run.site) < 0)
+		goto out;
+
+	rasflow_capture_default_opts(&copts);
+	copts.filter = a.filter;
+	copts.tick_ms = TICK_MS;
+	memset(&errs, 0, sizeof(errs));
+	run.cap = rasflow_capture_open_live(a.iface, &copts, &errs);
+	if (run.cap == NULL) {
+		rasflow_err_print(&errs, stderr);
+		goto out;
+	}
+	if (a.output != NULL && strcmp(a.output, "-") != 0) {
+		run.out = fopen(a.output, "a");
+		if (run.out == NULL) {
+			fprintf(stderr, "%s: cannot write: %s\n", a.output, strerror(errno));
+			run.out = stdout;
+			goto out;
+		}
+	}
+	if (drop_privileges(a.user) < 0)
+		goto out;
+	setvbuf(run.out, NULL, _IOLBF, 0);
+	run.utf8 = isatty(fileno(run.out));
+
+	rasflow_analysis_default_opts(&aopts);
+	aopts.fail_on = a.fail_on;
+	if (!a.no_dpi) {
+		struct rasflow_dpi_opts dopts;
+
+		rasflow_dpi_default_opts(&dopts);
+		dopts.on_name = on_name;
+		dopts.user = &run;
+		run.dpi = rasflow_dpi_new(&dopts);
+		if (run.dpi == NULL) {
+			fprintf(stderr, "rasflow monitor: cannot start nDPI (out of memory)\n");
+			goto out;
+		}
+		aopts.app_name = app_name;
+		aopts.app_ctx = run.dpi;
+	}
+	run.an = rasflow_analysis_new(run.rs, run.site, &aopts);
+	rasflow_monitor_default_opts(&mopts);
+	mopts.syn_timeout = (unsigned)a.syn_timeout;
+	mopts.on_alert = on_alert;
+	mopts.user = &run;
+	run.mon = run.an ? rasflow_monitor_new(run.an, &mopts) : NULL;
+
+	memset(&hooks, 0, sizeof(hooks));
+	hooks.user = &run;
+	hooks.is_service_port = hook_service_port;
+	hooks.on_new = hook_new;
+	hooks.on_packet = hook_packet;
+	hooks.on_event = hook_event;
+	hooks.on_end = hook_end;
+	rasflow_flowtab_default_opts(&fopts);
+	if (a.max_flows)
+		fopts.max_flows = a.max_flows;
+	run.max_flows = fopts.max_flows;
+	run.eng = run.mon ? rasflow_engine_new(&fopts, &hooks) : NULL;
+	if (run.eng == NULL) {
+		fprintf(stderr, "rasflow monitor: out of memory\n");
+		goto out;
+	}
+
+	install_signals();
+	fprintf(stderr, "rasflow monitor: capturing on %s%s%s\n", a.iface,
+		a.filter ? " with filter " : "", a.filter ? a.filter : "");
+	if (loop(&run) < 0) {
+		/* the interface failed: still report what was seen, then exit 2 */
+		rasflow_engine_finish(run.eng);
+		final_report(&run);
+		goto out;
+	}
+	rasflow_engine_finish(run.eng);
+	if (run.err) {
+		fprintf(stderr, "rasflow monitor: out of memory while analysing flows\n");
+		goto out;
+	}
+	if (final_report(&run) < 0 || run.write_failed)
+		goto out;
+	ms = rasflow_monitor_stats(run.mon);
+	for (int k = 0; k < RASFLOW_FIND_COUNT; k++)
+		if ((a.fail_on >> k & 1) && ms->alerts[k] > 0)
+			alerted = true;
+	rc = alerted || rasflow_analysis_count(run.an, a.fail_on) > 0 ? RASFLOW_EXIT_FINDINGS :
+									 RASFLOW_EXIT_OK;
+out:
+	if (run.out != stdout && fclose(run.out) != 0 && rc != RASFLOW_EXIT_ERROR) {
+		fprintf(stderr, "%s: cannot write: %s\n", a.output, strerror(errno));
+		rc = RASFLOW_EXIT_ERROR;
+	}
+	rasflow_engine_free(run.eng);
+	rasflow_monitor_free(run.mon);
+	rasflow_analysis_free(run.an);
+	rasflow_dpi_free(run.dpi);
+	rasflow_capture_free(run.cap);
+	rasflow_site_free(run.site);
+	rasflow_rules_free(run.rs);
+	free(a.filter);
+	return rc;
 }

@@ -1,10 +1,14 @@
 /* flow.c — the bidirectional flow table: lookup, TCP state, ICMP folding, expiry.
  *
- * Flows come from slabs and are chained in a seeded power-of-two hash keyed
- * on the canonical (lower addr:port first) tuple. Every flow also sits on one
- * of five timeout-class lists kept in order of last activity, so expiry and
- * LRU eviction look only at list heads. No reassembly, no classification, no
- * allocation per packet beyond a new slab every RASFLOW_FLOW_SLAB flows.
+ * Flows come from slabs and are found through a seeded, open-addressed
+ * (linear probing) index keyed on the canonical (lower addr:port first)
+ * tuple; each index slot holds the flow's full 32-bit hash beside its slot
+ * number, so a probe never touches a flow whose hash differs (on a big table
+ * every flow touched is a cache miss: see docs/performance.md). Every flow
+ * also sits on one of five timeout-class lists kept in order of last
+ * activity, so expiry and LRU eviction look only at list heads. No
+ * reassembly, no classification, no allocation per packet beyond a new slab
+ * every RASFLOW_FLOW_SLAB flows.
  *
  * Choices a reader of the results should know:
  * - The key is (addresses, ports, IP protocol); VLAN ids are not part of it,
@@ -23,12 +27,14 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "rasflow/config.h"
 #include "rasflow/flow.h"
 
-/* The design budget is 256 bytes per flow including one bucket pointer. */
-_Static_assert(sizeof(struct rasflow_flow) <= 256 - sizeof(void *), "struct rasflow_flow too big");
+/* The design budget is 256 bytes per flow including its share of the index
+ * (at most 2 / 0.75 index slots of 8 bytes each, right after a doubling). */
+_Static_assert(sizeof(struct rasflow_flow) <= 256 - 22, "struct rasflow_flow too big");
 
 #define IPPROTO_TCP_ 6
 #define IPPROTO_UDP_ 17
@@ -46,13 +52,29 @@ _Static_assert(sizeof(struct rasflow_flow) <= 256 - sizeof(void *), "struct rasf
 enum tclass { TC_SYN, TC_EST, TC_CLOSING, TC_UDP, TC_OTHER, TC_COUNT };
 
 struct lru {
-	struct rasflow_flow *head, *tail;	/* head = least recently touched */
+	uint32_t head, tail;			/* slot numbers; head = least recently touched */
 };
 
-struct slab {
-	struct slab *next;
-	struct rasflow_flow f[];		/* RASFLOW_FLOW_SLAB or fewer */
+/* One index slot: the flow's hash next to its slot number. */
+struct ient {
+	uint32_t hash;
+	uint32_t slot;				/* 0 = empty */
 };
+
+/* The index doubles when more than 3/4 of it is in use; it never gets fuller
+ * than 7/8 (a new flow is refused instead, which only happens when memory
+ * for a bigger index cannot be had). */
+#define IDX_GROW(n)	((n) / 4 * 3)
+#define IDX_FULL(n)	((n) / 8 * 7)
+
+/* Big tables take their memory in 2 MB-aligned chunks the kernel may back
+ * with transparent huge pages: one page fault per 2 MB instead of per 4 KB
+ * (faults are the main cost of creating flows on a VM). Slabs are then
+ * carved from chunks, SLABS_PER_CHUNK to a chunk. */
+#define CHUNK		((size_t)2 << 20)
+#define SLAB_BYTES	(RASFLOW_FLOW_SLAB * sizeof(struct rasflow_flow))
+#define SLABS_PER_CHUNK	(CHUNK / SLAB_BYTES)
+_Static_assert(SLABS_PER_CHUNK >= 1, "a slab fits in a chunk");
 
 /* One remembered first fragment. */
 struct frag_ent {
@@ -67,15 +89,18 @@ struct frag_ent {
 struct rasflow_flowtab {
 	struct rasflow_flowtab_opts o;
 	struct rasflow_flow_hooks h;
-	struct rasflow_flow **bucket;
-	size_t nbuckets;			/* power of two */
-	size_t max_buckets;			/* growth stops here */
+	struct ient *idx;			/* open-addressed index */
+	size_t nidx;				/* its slots, a power of two */
+	size_t max_idx;				/* growth stops here */
 	struct lru lru[TC_COUNT];
 	rasflow_ts tmo[TC_COUNT];		/* class timeouts in microseconds */
-	struct slab *slabs;
-	size_t allocated;			/* flows carved from slabs so far */
-	size_t slab_bytes;			/* memory held by slabs */
-	struct rasflow_flow *free_list;		/* linked through hnext */
+	struct rasflow_flow **slab;		/* slab k holds slots k * SLAB + 1 ... */
+	size_t nslabs, slab_cap;
+	bool chunked;				/* slabs carved from chunks (big tables) */
+	size_t allocated;			/* flow slots in slabs so far */
+	size_t fresh;				/* slots 1..fresh have been handed out once */
+	size_t slab_bytes;			/* memory held by slabs and the slab table */
+	uint32_t free_list;			/* ended flows' slots, linked through lru_next */
 	uint64_t next_id;
 	rasflow_ts now;				/* latest packet time seen */
 	rasflow_ts next_sweep;
@@ -86,6 +111,8 @@ struct rasflow_flowtab {
 _Static_assert((RASFLOW_FRAG_CACHE & (RASFLOW_FRAG_CACHE - 1)) == 0, "frag cache: power of two");
 _Static_assert((RASFLOW_FLOW_MIN_BUCKETS & (RASFLOW_FLOW_MIN_BUCKETS - 1)) == 0,
 	       "buckets: power of two");
+_Static_assert(RASFLOW_FLOW_MIN_BUCKETS >= 16, "index: at least 16 slots");
+_Static_assert((RASFLOW_FLOW_SLAB & (RASFLOW_FLOW_SLAB - 1)) == 0, "slab: power of two");
 
 enum { EVB_EST = 1 << RASFLOW_EV_ESTABLISHED, EVB_RST = 1 << RASFLOW_EV_RST,
        EVB_ICMP = 1 << RASFLOW_EV_ICMP, EVB_SYN_RETRY = 1 << RASFLOW_EV_SYN_RETRY };
@@ -98,6 +125,17 @@ static inline bool is_icmp(uint8_t proto)
 static inline bool addr_eq(const struct rasflow_addr *a, const struct rasflow_addr *b)
 {
 	return memcmp(a->b, b->b, 16) == 0;
+}
+
+/* The flow in slot s (s >= 1). */
+static inline struct rasflow_flow *at(const struct rasflow_flowtab *t, uint32_t s)
+{
+	return t->slab[(s - 1) / RASFLOW_FLOW_SLAB] + (s - 1) % RASFLOW_FLOW_SLAB;
+}
+
+static inline void prefetch_w(const void *p)
+{
+	__builtin_prefetch(p, 1, 3);
 }
 
 static inline void sat8(uint8_t *v)
@@ -144,25 +182,56 @@ static uint32_t hash_words(uint64_t seed, const struct rasflow_addr *a,
 	return (uint32_t)fmix64(h);
 }
 
+static inline uint64_t load64_be(const uint8_t *p)
+{
+	uint64_t v = load64(p);
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	v = __builtin_bswap64(v);
+#endif
+	return v;
+}
+
+/* memcmp's order of two addresses (-1, 0, 1) in two word compares. */
+static inline int addr_order(const struct rasflow_addr *a, const struct rasflow_addr *b)
+{
+	uint64_t x = load64_be(a->b), y = load64_be(b->b);
+
+	if (x == y) {
+		x = load64_be(a->b + 8);
+		y = load64_be(b->b + 8);
+	}
+	return (x > y) - (x < y);
+}
+
 /* Hash of the canonical tuple: the lower (address, port) end goes first, so
  * both directions of a flow hash alike. */
 static uint32_t hash_tuple(const struct rasflow_flowtab *t, uint8_t proto,
 			   const struct rasflow_addr *a, uint16_t ap,
 			   const struct rasflow_addr *b, uint16_t bp)
 {
-	int c = memcmp(a->b, b->b, 16);
+	int c = addr_order(a, b);
 
 	if (c > 0 || (c == 0 && ap > bp))
 		return hash_words(t->o.seed, b, a, (uint64_t)proto << 32 | (uint64_t)bp << 16 | ap);
 	return hash_words(t->o.seed, a, b, (uint64_t)proto << 32 | (uint64_t)ap << 16 | bp);
 }
 
+/* Probe from the hash's home slot to the first empty one; only flows whose
+ * full hash matches are looked at. */
 static struct rasflow_flow *lookup(const struct rasflow_flowtab *t, uint32_t h, uint8_t proto,
 				   const struct rasflow_addr *a, uint16_t ap,
 				   const struct rasflow_addr *b, uint16_t bp)
 {
-	for (struct rasflow_flow *f = t->bucket[h & (t->nbuckets - 1)]; f; f = f->hnext) {
-		if (f->hash != h || f->proto != proto)
+	size_t mask = t->nidx - 1;
+
+	for (size_t i = h & mask; t->idx[i].slot != 0; i = (i + 1) & mask) {
+		struct rasflow_flow *f;
+
+		if (t->idx[i].hash != h)
+			continue;
+		f = at(t, t->idx[i].slot);
+		if (f->proto != proto)
 			continue;
 		if (f->sport == ap && f->dport == bp && addr_eq(&f->src, a) && addr_eq(&f->dst, b))
 			return f;
@@ -170,6 +239,38 @@ static struct rasflow_flow *lookup(const struct rasflow_flowtab *t, uint32_t h, 
 			return f;
 	}
 	return NULL;
+}
+
+static void idx_insert(struct ient *idx, size_t n, uint32_t h, uint32_t slot)
+{
+	size_t i = h & (n - 1);
+
+	while (idx[i].slot != 0)
+		i = (i + 1) & (n - 1);
+	idx[i].hash = h;
+	idx[i].slot = slot;
+}
+
+/* Remove f's slot and close the gap by shifting later entries of the probe
+ * run back (Knuth's algorithm R): no tombstones, so probes stay short. */
+static void idx_remove(struct rasflow_flowtab *t, const struct rasflow_flow *f)
+{
+	size_t mask = t->nidx - 1;
+	size_t i = f->hash & mask, j;
+
+	while (t->idx[i].slot != f->slot)
+		i = (i + 1) & mask;
+	for (j = (i + 1) & mask; t->idx[j].slot != 0; j = (j + 1) & mask) {
+		size_t k = t->idx[j].hash & mask;	/* home of the entry at j */
+
+		/* it may move to the hole at i unless its home lies in (i, j] */
+		if (i <= j ? (k <= i || k > j) : (k <= i && k > j)) {
+			t->idx[i] = t->idx[j];
+			i = j;
+		}
+	}
+	t->idx[i].hash = 0;
+	t->idx[i].slot = 0;
 }
 
 static enum tclass tclass_of(const struct rasflow_flow *f)
@@ -189,34 +290,51 @@ static void lru_unlink(struct rasflow_flowtab *t, struct rasflow_flow *f)
 	struct lru *l = &t->lru[f->end_state];
 
 	if (f->lru_prev)
-		f->lru_prev->lru_next = f->lru_next;
+		at(t, f->lru_prev)->lru_next = f->lru_next;
 	else
 		l->head = f->lru_next;
 	if (f->lru_next)
-		f->lru_next->lru_prev = f->lru_prev;
+		at(t, f->lru_next)->lru_prev = f->lru_prev;
 	else
 		l->tail = f->lru_prev;
-	f->lru_prev = f->lru_next = NULL;
+	f->lru_prev = f->lru_next = 0;
 }
 
 static void lru_append(struct rasflow_flowtab *t, struct rasflow_flow *f)
 {
 	struct lru *l = &t->lru[f->end_state];
 
-	f->lru_next = NULL;
+	f->lru_next = 0;
 	f->lru_prev = l->tail;
 	if (l->tail)
-		l->tail->lru_next = f;
+		at(t, l->tail)->lru_next = f->slot;
 	else
-		l->head = f;
-	l->tail = f;
+		l->head = f->slot;
+	l->tail = f->slot;
 }
 
-/* Mark activity: the flow moves to the young end of its (maybe new) class. */
+/* Start loading the list neighbours touch() will write, so those misses
+ * overlap the packet's other work instead of following it. */
+static inline void prefetch_links(const struct rasflow_flowtab *t, const struct rasflow_flow *f)
+{
+	if (f->lru_prev)
+		prefetch_w(&at(t, f->lru_prev)->lru_prev);
+	if (f->lru_next)
+		prefetch_w(&at(t, f->lru_next)->lru_prev);
+}
+
+/* Mark activity: the flow moves to the young end of its (maybe new) class.
+ * Already there (the class's latest flow, class unchanged): only the time. */
 static void touch(struct rasflow_flowtab *t, struct rasflow_flow *f)
 {
+	uint8_t c = (uint8_t)tclass_of(f);
+
+	if (c == f->end_state && t->lru[c].tail == f->slot) {
+		f->touched = t->now;
+		return;
+	}
 	lru_unlink(t, f);
-	f->end_state = (uint8_t)tclass_of(f);
+	f->end_state = c;
 	f->touched = t->now;
 	lru_append(t, f);
 }
@@ -230,19 +348,15 @@ static bool timed_out(const struct rasflow_flowtab *t, const struct rasflow_flow
 /* Take the flow out of the table, tell the hooks, recycle its memory. */
 static void end_flow(struct rasflow_flowtab *t, struct rasflow_flow *f, enum rasflow_flow_end why)
 {
-	struct rasflow_flow **pp = &t->bucket[f->hash & (t->nbuckets - 1)];
-
-	while (*pp != f)
-		pp = &(*pp)->hnext;
-	*pp = f->hnext;
+	idx_remove(t, f);
 	lru_unlink(t, f);
 	t->st.active--;
 	t->st.ended++;
 	if (t->h.on_end)
 		t->h.on_end(t->h.user, f, why);
 	f->id = 0;
-	f->hnext = t->free_list;
-	t->free_list = f;
+	f->lru_next = t->free_list;
+	t->free_list = f->slot;
 }
 
 /* The least recently touched flow of all classes, or NULL when empty. */
@@ -251,69 +365,115 @@ static struct rasflow_flow *oldest(const struct rasflow_flowtab *t)
 	struct rasflow_flow *best = NULL;
 
 	for (int c = 0; c < TC_COUNT; c++) {
-		struct rasflow_flow *f = t->lru[c].head;
+		struct rasflow_flow *f;
 
-		if (f && (!best || f->touched < best->touched))
+		if (t->lru[c].head == 0)
+			continue;
+		f = at(t, t->lru[c].head);
+		if (!best || f->touched < best->touched)
 			best = f;
 	}
 	return best;
 }
 
+/* size bytes (a multiple of CHUNK), CHUNK-aligned, huge pages requested. */
+static void *chunk_alloc(size_t size)
+{
+	void *p;
+
+	if (posix_memalign(&p, CHUNK, size) != 0)
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	madvise(p, size, MADV_HUGEPAGE);	/* a hint: failure changes nothing */
+#endif
+	return p;
+}
+
+/* A zeroed index of n slots; big ones in huge-page chunks. */
+static struct ient *idx_alloc(size_t n)
+{
+	size_t size = n * sizeof(struct ient);
+	struct ient *p;
+
+	if (size < CHUNK)
+		return calloc(n, sizeof(struct ient));
+	p = chunk_alloc(size);
+	if (p)
+		memset(p, 0, size);
+	return p;
+}
+
 static void update_bytes(struct rasflow_flowtab *t)
 {
-	t->st.bytes = sizeof(*t) + t->nbuckets * sizeof(*t->bucket) + t->slab_bytes;
-	t->st.buckets = t->nbuckets;
+	t->st.bytes = sizeof(*t) + t->nidx * sizeof(*t->idx) + t->slab_bytes;
+	t->st.buckets = t->nidx;
 }
 
-/* Double the bucket array; on allocation failure keep the longer chains. */
-static void grow(struct rasflow_flowtab *t)
+/* Double the index. Entries carry their hash, so no flow is touched. */
+static bool grow(struct rasflow_flowtab *t)
 {
-	size_t n = t->nbuckets * 2;
-	struct rasflow_flow **nb = calloc(n, sizeof(*nb));
+	size_t n = t->nidx * 2;
+	struct ient *ni = idx_alloc(n);
 
-	if (!nb)
-		return;
-	for (size_t i = 0; i < t->nbuckets; i++) {
-		struct rasflow_flow *f = t->bucket[i], *next;
-
-		for (; f; f = next) {
-			next = f->hnext;
-			f->hnext = nb[f->hash & (n - 1)];
-			nb[f->hash & (n - 1)] = f;
-		}
-	}
-	free(t->bucket);
-	t->bucket = nb;
-	t->nbuckets = n;
+	if (!ni)
+		return false;
+	for (size_t i = 0; i < t->nidx; i++)
+		if (t->idx[i].slot != 0)
+			idx_insert(ni, n, t->idx[i].hash, t->idx[i].slot);
+	free(t->idx);
+	t->idx = ni;
+	t->nidx = n;
 	update_bytes(t);
+	return true;
 }
 
-/* A zeroed flow: from the free list, a new slab, or by evicting the LRU flow
- * when the cap is reached (or a slab cannot be had). */
+/* Add a slab of up to RASFLOW_FLOW_SLAB flow slots. Its memory is touched
+ * only as slots are handed out. */
+static bool add_slab(struct rasflow_flowtab *t)
+{
+	size_t n = t->o.max_flows - t->allocated;
+	struct rasflow_flow *s;
+
+	if (n > RASFLOW_FLOW_SLAB)
+		n = RASFLOW_FLOW_SLAB;
+	if (t->nslabs == t->slab_cap) {
+		size_t cap = t->slab_cap ? t->slab_cap * 2 : 16;
+		struct rasflow_flow **ns = realloc(t->slab, cap * sizeof(*ns));
+
+		if (!ns)
+			return false;
+		t->slab_bytes += (cap - t->slab_cap) * sizeof(*ns);
+		t->slab = ns;
+		t->slab_cap = cap;
+	}
+	if (!t->chunked) {
+		s = malloc(n * sizeof(*s));
+		if (!s)
+			return false;
+		t->slab_bytes += n * sizeof(*s);
+	} else if (t->nslabs % SLABS_PER_CHUNK == 0) {
+		s = chunk_alloc(CHUNK);
+		if (!s)
+			return false;
+		t->slab_bytes += CHUNK;
+	} else {
+		s = t->slab[t->nslabs - 1] + RASFLOW_FLOW_SLAB;
+	}
+	t->slab[t->nslabs++] = s;
+	t->allocated += n;
+	update_bytes(t);
+	return true;
+}
+
+/* A zeroed flow: from the free list, a slot never used, a new slab, or by
+ * evicting the LRU flow when the cap is reached (or a slab cannot be had). */
 static struct rasflow_flow *alloc_flow(struct rasflow_flowtab *t)
 {
 	struct rasflow_flow *f;
+	uint32_t s;
 
-	if (!t->free_list && t->allocated < t->o.max_flows) {
-		size_t n = t->o.max_flows - t->allocated;
-		struct slab *s;
-
-		if (n > RASFLOW_FLOW_SLAB)
-			n = RASFLOW_FLOW_SLAB;
-		s = malloc(sizeof(*s) + n * sizeof(struct rasflow_flow));
-		if (s) {
-			s->next = t->slabs;
-			t->slabs = s;
-			t->allocated += n;
-			t->slab_bytes += sizeof(*s) + n * sizeof(struct rasflow_flow);
-			for (size_t i = n; i-- > 0;) {
-				s->f[i].hnext = t->free_list;
-				t->free_list = &s->f[i];
-			}
-			update_bytes(t);
-		}
-	}
-	if (!t->free_list) {
+	if (!t->free_list && t->fresh == t->allocated &&
+	    (t->allocated >= t->o.max_flows || !add_slab(t))) {
 		struct rasflow_flow *victim = oldest(t);
 
 		if (!victim) {
@@ -323,21 +483,34 @@ static struct rasflow_flow *alloc_flow(struct rasflow_flowtab *t)
 		t->st.evicted++;
 		end_flow(t, victim, RASFLOW_END_EVICTED);
 	}
-	f = t->free_list;
-	t->free_list = f->hnext;
+	if (t->free_list) {
+		s = t->free_list;
+		f = at(t, s);
+		t->free_list = f->lru_next;
+	} else {
+		s = (uint32_t)++t->fresh;
+		f = at(t, s);
+	}
 	memset(f, 0, sizeof(*f));
+	f->slot = s;
 	return f;
 }
 
 /* Create a flow with the given identity (initiator first) and put it in the
- * hash and on its class list. */
+ * index and on its class list. */
 static struct rasflow_flow *new_flow(struct rasflow_flowtab *t, uint32_t h, uint8_t proto,
 				     const struct rasflow_addr *src, uint16_t sport,
 				     const struct rasflow_addr *dst, uint16_t dport)
 {
-	struct rasflow_flow *f = alloc_flow(t);
-	size_t b;
+	struct rasflow_flow *f;
 
+	if (t->st.active + 1 > IDX_GROW(t->nidx) && t->nidx < t->max_idx)
+		grow(t);
+	if (t->st.active + 1 > IDX_FULL(t->nidx)) {
+		t->st.nomem++;
+		return NULL;
+	}
+	f = alloc_flow(t);
 	if (!f)
 		return NULL;
 	f->id = ++t->next_id;
@@ -347,17 +520,13 @@ static struct rasflow_flow *new_flow(struct rasflow_flowtab *t, uint32_t h, uint
 	f->dport = dport;
 	f->proto = proto;
 	f->hash = h;
-	b = h & (t->nbuckets - 1);
-	f->hnext = t->bucket[b];
-	t->bucket[b] = f;
+	idx_insert(t->idx, t->nidx, h, f->slot);
 	f->end_state = (uint8_t)tclass_of(f);
 	f->touched = t->now;
 	lru_append(t, f);
 	t->st.created++;
 	if (++t->st.active > t->st.peak)
 		t->st.peak = t->st.active;
-	if (t->st.active > t->nbuckets && t->nbuckets < t->max_buckets)
-		grow(t);
 	return f;
 }
 
@@ -534,12 +703,12 @@ static struct rasflow_flow *later_fragment(struct rasflow_flowtab *t, const stru
 /* An ICMP destination unreachable: attach it to the flow it quotes, making
  * that flow (with no packets) when it is not in the table. */
 static struct rasflow_flow *icmp_error(struct rasflow_flowtab *t, const struct rasflow_pkt *p,
-				       rasflow_ts ts)
+				       rasflow_ts ts, const uint32_t *hash)
 {
 	const struct rasflow_quoted *q = &p->quoted;
 	uint16_t sp = is_icmp(q->proto) ? 0 : q->sport;
 	uint16_t dp = is_icmp(q->proto) ? 0 : q->dport;
-	uint32_t h = hash_tuple(t, q->proto, &q->src, sp, &q->dst, dp);
+	uint32_t h = hash ? *hash : hash_tuple(t, q->proto, &q->src, sp, &q->dst, dp);
 	struct rasflow_flow *f = lookup(t, h, q->proto, &q->src, sp, &q->dst, dp);
 	bool orphan = false;
 
@@ -577,9 +746,10 @@ static struct rasflow_flow *icmp_error(struct rasflow_flowtab *t, const struct r
 /* Order of hook calls for one packet: on_end of a flow it replaces (timed
  * out, reused tuple, evicted), on_new, on_packet (while want_pkts), then
  * on_event. Events fire once per cause: the first RST in each direction, the
- * first ICMP error, each SYN retransmission before establishment. */
-struct rasflow_flow *rasflow_flowtab_packet(struct rasflow_flowtab *t, const struct rasflow_pkt *p,
-					    rasflow_ts ts)
+ * first ICMP error, each SYN retransmission before establishment. hash, when
+ * not NULL, is the hash of the tuple the packet looks up. */
+static struct rasflow_flow *packet(struct rasflow_flowtab *t, const struct rasflow_pkt *p,
+				   rasflow_ts ts, const uint32_t *hash)
 {
 	struct rasflow_flow *f;
 	uint16_t sp, dp;
@@ -597,12 +767,14 @@ struct rasflow_flow *rasflow_flowtab_packet(struct rasflow_flowtab *t, const str
 	if (p->frag == RASFLOW_FRAG_LATER)
 		return later_fragment(t, p, ts);
 	if (p->icmp_unreach && is_icmp(p->proto))
-		return icmp_error(t, p, ts);
+		return icmp_error(t, p, ts, hash);
 
 	sp = is_icmp(p->proto) ? 0 : p->sport;
 	dp = is_icmp(p->proto) ? 0 : p->dport;
-	h = hash_tuple(t, p->proto, &p->src, sp, &p->dst, dp);
+	h = hash ? *hash : hash_tuple(t, p->proto, &p->src, sp, &p->dst, dp);
 	f = lookup(t, h, p->proto, &p->src, sp, &p->dst, dp);
+	if (f)
+		prefetch_links(t, f);
 	if (f && timed_out(t, f, t->now)) {
 		t->st.expired++;
 		end_flow(t, f, RASFLOW_END_TIMEOUT);
@@ -668,6 +840,80 @@ struct rasflow_flow *rasflow_flowtab_packet(struct rasflow_flowtab *t, const str
 	return f;
 }
 
+struct rasflow_flow *rasflow_flowtab_packet(struct rasflow_flowtab *t, const struct rasflow_pkt *p,
+					    rasflow_ts ts)
+{
+	return packet(t, p, ts, NULL);
+}
+
+struct rasflow_flow *rasflow_flowtab_packet_hinted(struct rasflow_flowtab *t,
+						   const struct rasflow_pkt *p, rasflow_ts ts,
+						   const struct rasflow_flow_hint *h)
+{
+	return packet(t, p, ts, h->hashed ? &h->hash : NULL);
+}
+
+/* The tuple rasflow_flowtab_packet will look up for p, hashed; false when
+ * it looks up none (a later fragment). */
+static bool packet_key_hash(const struct rasflow_flowtab *t, const struct rasflow_pkt *p,
+			    uint32_t *h)
+{
+	if (p->frag == RASFLOW_FRAG_LATER)
+		return false;
+	if (p->icmp_unreach && is_icmp(p->proto)) {
+		const struct rasflow_quoted *q = &p->quoted;
+		uint16_t sp = is_icmp(q->proto) ? 0 : q->sport;
+		uint16_t dp = is_icmp(q->proto) ? 0 : q->dport;
+
+		*h = hash_tuple(t, q->proto, &q->src, sp, &q->dst, dp);
+	} else {
+		uint16_t sp = is_icmp(p->proto) ? 0 : p->sport;
+		uint16_t dp = is_icmp(p->proto) ? 0 : p->dport;
+
+		*h = hash_tuple(t, p->proto, &p->src, sp, &p->dst, dp);
+	}
+	return true;
+}
+
+void rasflow_flowtab_hint(const struct rasflow_flowtab *t, const struct rasflow_pkt *p,
+			  struct rasflow_flow_hint *h)
+{
+	h->slot = 0;
+	h->hash = 0;
+	h->stage = 3;
+	h->hashed = packet_key_hash(t, p, &h->hash);
+	if (!h->hashed)
+		return;
+	__builtin_prefetch(&t->idx[h->hash & (t->nidx - 1)], 0, 3);
+	h->stage = 1;
+}
+
+/* Stage 1: find the flow by hash alone (the index line is loaded by now)
+ * and load its first two lines. Stage 2: load its list neighbours. */
+void rasflow_flowtab_hint_step(const struct rasflow_flowtab *t, struct rasflow_flow_hint *h)
+{
+	size_t mask = t->nidx - 1;
+
+	if (h->stage == 1) {
+		h->stage = 3;
+		for (size_t i = h->hash & mask; t->idx[i].slot != 0; i = (i + 1) & mask) {
+			if (t->idx[i].hash == h->hash) {
+				const char *f = (const char *)at(t, t->idx[i].slot);
+
+				h->slot = t->idx[i].slot;
+				prefetch_w(f);
+				prefetch_w(f + 64);
+				h->stage = 2;
+				break;
+			}
+		}
+	} else if (h->stage == 2) {
+		h->stage = 3;
+		if (h->slot <= t->fresh)
+			prefetch_links(t, at(t, h->slot));
+	}
+}
+
 /* Pop expired heads of the class lists, earliest deadline first, so flows
  * end in the order their timeouts fell due. */
 void rasflow_flowtab_expire(struct rasflow_flowtab *t, rasflow_ts now)
@@ -677,11 +923,12 @@ void rasflow_flowtab_expire(struct rasflow_flowtab *t, rasflow_ts now)
 		rasflow_ts best_dl = 0;
 
 		for (int c = 0; c < TC_COUNT; c++) {
-			struct rasflow_flow *f = t->lru[c].head;
+			struct rasflow_flow *f;
 			rasflow_ts dl;
 
-			if (!f)
+			if (t->lru[c].head == 0)
 				continue;
+			f = at(t, t->lru[c].head);
 			dl = f->touched + t->tmo[c];
 			if (dl <= now && (!best || dl < best_dl)) {
 				best = f;
@@ -744,12 +991,15 @@ struct rasflow_flowtab *rasflow_flowtab_new(const struct rasflow_flowtab_opts *o
 		rasflow_flowtab_default_opts(&t->o);
 	if (t->o.max_flows == 0)
 		t->o.max_flows = RASFLOW_DEF_MAX_FLOWS;
-	t->max_buckets = RASFLOW_FLOW_MIN_BUCKETS;
-	while (t->max_buckets < t->o.max_flows)
-		t->max_buckets *= 2;
-	t->nbuckets = RASFLOW_FLOW_MIN_BUCKETS;
-	t->bucket = calloc(t->nbuckets, sizeof(*t->bucket));
-	if (!t->bucket) {
+	if (t->o.max_flows > UINT32_MAX / 2)
+		t->o.max_flows = UINT32_MAX / 2;	/* slot numbers are 32 bits */
+	t->max_idx = RASFLOW_FLOW_MIN_BUCKETS;
+	while (IDX_GROW(t->max_idx) < t->o.max_flows)
+		t->max_idx *= 2;
+	t->chunked = t->o.max_flows * sizeof(struct rasflow_flow) >= 2 * CHUNK;
+	t->nidx = RASFLOW_FLOW_MIN_BUCKETS;
+	t->idx = idx_alloc(t->nidx);
+	if (!t->idx) {
 		free(t);
 		return NULL;
 	}
@@ -765,19 +1015,25 @@ struct rasflow_flowtab *rasflow_flowtab_new(const struct rasflow_flowtab_opts *o
 
 void rasflow_flowtab_free(struct rasflow_flowtab *t)
 {
-	struct slab *s, *next;
-
 	if (!t)
 		return;
-	for (s = t->slabs; s; s = next) {
-		next = s->next;
-		free(s);
-	}
-	free(t->bucket);
+	for (size_t i = 0; i < t->nslabs; i += t->chunked ? SLABS_PER_CHUNK : 1)
+		free(t->slab[i]);
+	free(t->slab);
+	free(t->idx);
 	free(t);
 }
 
 const struct rasflow_flowtab_stats *rasflow_flowtab_stats(const struct rasflow_flowtab *t)
 {
 	return &t->st;
+}
+
+/* Walks the five class lists: every flow in the table once, in no useful order. */
+void rasflow_flowtab_foreach(struct rasflow_flowtab *t,
+			     void (*fn)(void *user, struct rasflow_flow *f), void *user)
+{
+	for (int c = 0; c < TC_COUNT; c++)
+		for (uint32_t s = t->lru[c].head; s != 0; s = at(t, s)->lru_next)
+			fn(user, at(t, s));
 }

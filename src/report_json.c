@@ -427,6 +427,9 @@ int rasflow_report_json(const struct rasflow_analysis *an, const struct rasflow_
 	put(&b, root, "findings", findings);
 	summary_fields(&b, sum, an);
 	put(&b, root, "summary", sum);
+	if (o != NULL && o->baseline != NULL)
+		put(&b, root, "baseline",
+		    rasflow_baseline_diff_json(o->baseline, o->baseline_diff, an));
 	put(&b, root, "engine", engine_obj(&b, an));
 	put(&b, root, "warnings", warnings_arr(&b, an));
 
@@ -502,6 +505,17 @@ int rasflow_report_jsonl(const struct rasflow_analysis *an, const struct rasflow
 		finding_fields(&b, f, an, &fv[i]);
 		rc = line(f, out);
 	}
+	do {
+		if (rc != 0 || o == NULL || o->baseline == NULL)
+			break;
+		NEW_OBJ(d, "baseline");
+		json_t *bd = rasflow_baseline_diff_json(o->baseline, o->baseline_diff, an);
+
+		if (bd == NULL || json_object_update(d, bd) != 0)
+			b.nomem = true;
+		json_decref(bd);
+		rc = line(d, out);
+	} while (0);
 	do {
 		if (rc != 0)
 			break;

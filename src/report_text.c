@@ -325,6 +325,9 @@ int rasflow_report_text(const struct rasflow_analysis *an, const struct rasflow_
 
 	summary(&w, an, o);
 	findings(&w, an);
+	if (o != NULL && o->baseline != NULL &&
+	    rasflow_baseline_diff_text(o->baseline, o->baseline_diff, an, w.utf8, out) < 0)
+		return RASFLOW_EIO;
 	hosts(&w, an);
 	coverage(&w, an);
 	if (rasflow_analysis_opts(an)->all_edges)

@@ -634,3 +634,19 @@ int rasflow_ana_edge_findings(struct rasflow_analysis *an)
 	}
 	return 0;
 }
+
+/* Exported for the live classifier (peek.c): the same answers as above. */
+bool rasflow_ana_ras_port(uint8_t proto, uint16_t p)
+{
+	return ras_port(proto, p);
+}
+
+bool rasflow_ana_app_matches(const char *name, const char *expected)
+{
+	return app_matches(name, expected);
+}
+
+const char *rasflow_ana_icmp_desc(bool v6, uint8_t type, uint8_t code)
+{
+	return icmp_desc(v6, type, code);
+}

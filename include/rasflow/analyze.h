@@ -226,6 +226,8 @@ int rasflow_analysis_finish(struct rasflow_analysis *an, const struct rasflow_ca
 /* Results (valid after finish; arrays sorted for reporting). */
 const struct rasflow_ruleset *rasflow_analysis_ruleset(const struct rasflow_analysis *an);
 const struct rasflow_analysis_opts *rasflow_analysis_opts(const struct rasflow_analysis *an);
+/* The site it was made (or rebound) with; may be NULL. */
+const struct rasflow_site *rasflow_analysis_site(const struct rasflow_analysis *an);
 const struct rasflow_host *rasflow_analysis_hosts(const struct rasflow_analysis *an, size_t *n);
 const struct rasflow_edge *rasflow_analysis_edges(const struct rasflow_analysis *an, size_t *n);
 const struct rasflow_finding *rasflow_analysis_findings(const struct rasflow_analysis *an,
@@ -269,6 +271,53 @@ const char *rasflow_finding_kind_name(enum rasflow_finding_kind k);
 const char *rasflow_severity_name(enum rasflow_severity s);
 const char *rasflow_role_source_name(enum rasflow_role_source s);
 const char *rasflow_rule_state_name(enum rasflow_rule_state s);
+
+/* Live classification of one flow still in the table (rasflow monitor; peek.c).
+ * Roles are the site's only (longest prefix); an address the site does not
+ * list is "unknown" and stands for any role: an edge is expected when a rule
+ * allows it for some role of the unknown end and at least one end is known,
+ * unexpected when no role at all would allow it and the contract's policy
+ * says so (RAS port, two RAS hosts, a loopback-only port on the wire), and
+ * ignored otherwise. No inference: the final report does that. */
+struct rasflow_peek {
+	enum rasflow_policy policy;
+	int rule;			/* reported rule (as edges' "rule"), or -1 */
+	unsigned rules[RASFLOW_EDGE_RULES];	/* matching rules, doubtful readings last */
+	size_t nrules;
+	rasflow_roleset src_roles, dst_roles;	/* site roles; 0 when not in the site */
+	bool src_known, dst_known;	/* the address is covered by a site entry */
+	bool dst_group;			/* broadcast or multicast destination */
+	bool local_port;		/* a loopback-only rule port on the wire */
+	bool both_ras;			/* both ends have RAS component roles */
+};
+
+void rasflow_analysis_peek(const struct rasflow_analysis *an, const struct rasflow_flow *f,
+			   struct rasflow_peek *out);
+
+/* Is app (an nDPI name) allowed by the rules the peek matched? True when a
+ * matching rule expects nothing or names it. */
+bool rasflow_analysis_peek_app_ok(const struct rasflow_analysis *an,
+				  const struct rasflow_peek *pk, uint8_t proto, uint16_t port,
+				  const char *app);
+
+/* Point an unfinished analysis at another ruleset and site (monitor SIGHUP):
+ * flows folded so far are kept, as nothing rule-dependent is computed before
+ * finish. The old ruleset and site may be freed afterwards. RASFLOW_EINVAL
+ * after finish, RASFLOW_ENOMEM (the analysis is unchanged then). */
+int rasflow_analysis_rebind(struct rasflow_analysis *an, const struct rasflow_ruleset *rs,
+			    const struct rasflow_site *site);
+
+/* Outcome of one flow (the analysis's reading), and whether it counts as
+ * working for rule r (NULL: oneway counts). */
+enum rasflow_outcome rasflow_analysis_flow_outcome(const struct rasflow_flow *f);
+bool rasflow_analysis_outcome_good(enum rasflow_outcome o, const struct rasflow_rule *r);
+
+/* Contract "RAS-specific" responder port (20000-20030, 20443, ...). */
+bool rasflow_analysis_ras_port(uint8_t proto, uint16_t port);
+
+/* "communication administratively prohibited" etc. for an ICMP or ICMPv6
+ * destination unreachable. */
+const char *rasflow_analysis_icmp_desc(bool v6, uint8_t type, uint8_t code);
 
 #define RASFLOW_TS_STRLEN 32	/* "2024-01-02T03:04:05.123456Z" */
 /* RFC 3339 UTC; with micro = false, whole seconds. Returns buf. */

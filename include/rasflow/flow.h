@@ -40,7 +40,9 @@ enum rasflow_flow_end {
 typedef uint64_t rasflow_ts;
 
 struct rasflow_flow {
-	uint64_t id;			/* serial number in creation order, from 1; 0 once freed */
+	/* Laid out hottest first for the per-packet path (lookup compares the
+	 * identity, every packet updates the counters and the table's links):
+	 * the first two cache lines hold all of it. */
 
 	/* identity, as initiator -> responder */
 	struct rasflow_addr src, dst;	/* initiator, responder */
@@ -52,6 +54,11 @@ struct rasflow_flow {
 
 	/* per direction, [RASFLOW_DIR_FWD] = initiator -> responder */
 	uint32_t pkts[2];
+
+	/* table bookkeeping: not for users */
+	rasflow_ts touched;		/* latest packet time (never going back) it was touched */
+	uint32_t lru_prev, lru_next;	/* class list neighbours (table slot numbers, 0 = none) */
+
 	uint64_t bytes[2];		/* IP bytes on the wire */
 	rasflow_ts first[2], last[2];	/* 0 when that direction saw nothing */
 
@@ -64,28 +71,25 @@ struct rasflow_flow {
 	bool midstream;			/* no SYN seen: the capture began after the handshake */
 	bool rst_before_est;		/* a RST arrived before the handshake completed */
 	bool data[2];			/* payload seen in that direction */
+	bool want_pkts;			/* on_packet is called while set */
+	uint32_t slot;			/* table bookkeeping: its own slot number, from 1 */
 
-	/* ICMP / ICMPv6 destination unreachable quoting this flow */
-	uint16_t icmp_errors;		/* saturating */
-	uint8_t icmp_type, icmp_code;	/* of the first one */
-	struct rasflow_addr icmp_from;	/* who sent the first one (target or a router) */
-	rasflow_ts icmp_first;
-
+	uint64_t id;			/* serial number in creation order, from 1; 0 once freed */
+	void *dpi;			/* DPI state, owned by the DPI module; NULL when done */
 	uint32_t frags_later;		/* non-first fragments attributed to this flow */
+	uint32_t user;			/* free for the hooks' owner */
+	uint32_t hash;			/* table bookkeeping: not for users */
 
 	/* application protocol (filled by the DPI module through the hooks) */
 	uint16_t app_master, app_proto;	/* nDPI ids; 0 = unknown */
-	uint8_t app_state;		/* 0 none, 1 guessed by port, 2 detected */
 	uint64_t app_risk;		/* nDPI risk bits of the flow (dpi.c) */
-	bool want_pkts;			/* on_packet is called while set */
-	void *dpi;			/* DPI state, owned by the DPI module; NULL when done */
-	uint32_t user;			/* free for the hooks' owner */
+	uint8_t app_state;		/* 0 none, 1 guessed by port, 2 detected */
 
-	/* table bookkeeping: not for users */
-	struct rasflow_flow *hnext;	/* hash chain */
-	struct rasflow_flow *lru_prev, *lru_next;
-	rasflow_ts touched;		/* latest packet time (never going back) it was touched */
-	uint32_t hash;
+	/* ICMP / ICMPv6 destination unreachable quoting this flow */
+	uint8_t icmp_type, icmp_code;	/* of the first one */
+	uint16_t icmp_errors;		/* saturating */
+	rasflow_ts icmp_first;
+	struct rasflow_addr icmp_from;	/* who sent the first one (target or a router) */
 };
 
 /* Callbacks; any may be NULL. `user` is passed back unchanged. */
@@ -151,6 +155,28 @@ void rasflow_flowtab_free(struct rasflow_flowtab *t);
 struct rasflow_flow *rasflow_flowtab_packet(struct rasflow_flowtab *t, const struct rasflow_pkt *p,
 					    rasflow_ts ts);
 
+/* Read-ahead for a packet that will reach rasflow_flowtab_packet a few
+ * packets later: rasflow_flowtab_hint starts loading its index slot, each
+ * rasflow_flowtab_hint_step the next thing the packet will touch (its flow,
+ * then that flow's list neighbours). Only cache hints: the table is not
+ * changed, and a stale hint costs nothing but the wasted load. */
+struct rasflow_flow_hint {
+	uint32_t hash;			/* of the tuple the packet looks up, when hashed */
+	uint32_t slot;			/* flow found in the index, 0 = none yet */
+	uint8_t stage;			/* next step to take; 3 = nothing left */
+	bool hashed;			/* hash is valid */
+};
+
+void rasflow_flowtab_hint(const struct rasflow_flowtab *t, const struct rasflow_pkt *p,
+			  struct rasflow_flow_hint *h);
+void rasflow_flowtab_hint_step(const struct rasflow_flowtab *t, struct rasflow_flow_hint *h);
+
+/* rasflow_flowtab_packet for a packet whose hint h was made by this table:
+ * the same, minus computing the hash again. */
+struct rasflow_flow *rasflow_flowtab_packet_hinted(struct rasflow_flowtab *t,
+						   const struct rasflow_pkt *p, rasflow_ts ts,
+						   const struct rasflow_flow_hint *h);
+
 /* End every flow idle past its timeout at packet time `now`. */
 void rasflow_flowtab_expire(struct rasflow_flowtab *t, rasflow_ts now);
 
@@ -159,6 +185,11 @@ void rasflow_flowtab_flush(struct rasflow_flowtab *t, enum rasflow_flow_end why)
 
 /* Replace the hooks (monitor's SIGHUP reload keeps the flows). */
 void rasflow_flowtab_set_hooks(struct rasflow_flowtab *t, const struct rasflow_flow_hooks *h);
+
+/* Call fn for every flow in the table (monitor: open flows count as traffic).
+ * fn must not add, end or touch flows. */
+void rasflow_flowtab_foreach(struct rasflow_flowtab *t,
+			     void (*fn)(void *user, struct rasflow_flow *f), void *user);
 
 const struct rasflow_flowtab_stats *rasflow_flowtab_stats(const struct rasflow_flowtab *t);
 

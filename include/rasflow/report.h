@@ -1,10 +1,10 @@
-/* report.h — render a finished analysis: text, JSON, JSON lines.
+/* report.h — render a finished analysis: text, JSON, JSON lines, DOT.
  *
  * One emit function per format over the finished analysis (no callbacks
  * while packets flow): the text report for people, the JSON report of
- * contract.md (fixed key order, RFC 3339 UTC packet timestamps), and the
- * same content as one object per line. Reporters decide nothing: every
- * verdict and message comes from analyze.h.
+ * contract.md (fixed key order, RFC 3339 UTC packet timestamps), the
+ * same content as one object per line, and a Graphviz digraph. Reporters
+ * decide nothing: every verdict and message comes from analyze.h.
  */
 #ifndef RASFLOW_REPORT_H
 #define RASFLOW_REPORT_H
@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "rasflow/analyze.h"
+#include "rasflow/baseline.h"
 
 enum rasflow_report_format {
 	RASFLOW_FMT_TEXT,
@@ -26,6 +27,8 @@ struct rasflow_report_opts {
 	bool utf8;			/* text: "→" and "—"; false = plain ASCII ("->", "-") */
 	const char *version;		/* tool version; NULL = RASFLOW_VERSION */
 	const char *ndpi_version;	/* nDPI version string, NULL when DPI is off */
+	const struct rasflow_baseline *baseline;	/* --baseline: add its diff, else NULL */
+	const struct rasflow_baseline_diff *baseline_diff;	/* the diff, with baseline */
 };
 
 /* "text", "json", "jsonl", "dot" -> format; RASFLOW_EINVAL otherwise. */
@@ -38,5 +41,9 @@ int rasflow_report_json(const struct rasflow_analysis *an, const struct rasflow_
 			FILE *out);
 int rasflow_report_jsonl(const struct rasflow_analysis *an, const struct rasflow_report_opts *o,
 			 FILE *out);
+/* Graphviz digraph (docs/output.md "DOT graph"): hosts in role clusters,
+ * listed edges coloured by verdict, missing findings dashed; `dot -Tsvg`. */
+int rasflow_report_dot(const struct rasflow_analysis *an, const struct rasflow_report_opts *o,
+		       FILE *out);
 
 #endif
