@@ -22,7 +22,7 @@ struct dw {
 	const struct rasflow_host *hv;
 	size_t nh;
 	bool *drawn;			/* per host: has a node */
-	unsigned *primary;		/* per host: cluster role, or UINT_MAX for none */
+	unsigned *primary;		/* per host: cluster role, or UINT32_MAX for none */
 	rasflow_roleset placeholders;	/* roles needing an "any ROLE" node */
 };
 

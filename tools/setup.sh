@@ -28,7 +28,7 @@ pkgs="gcc pkg-config meson ninja-build python3 libpcap-dev libndpi-dev libnet1-d
 # Tests: tshark (conversation counts), tcpreplay + iproute2 (live monitor test in a
 # network namespace), graphviz (dot reports), valgrind (memcheck of the binary),
 # clang + its runtime (fuzz targets).
-[ $test = 1 ] && pkgs="$pkgs tshark tcpreplay iproute2 graphviz valgrind clang libclang-rt-14-dev"
+[ $test = 1 ] && pkgs="$pkgs tshark tcpreplay iproute2 graphviz python3-jsonschema valgrind clang libclang-rt-14-dev"
 
 missing=""
 for p in $pkgs; do
