@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -456,6 +457,65 @@ static int run_capture(const struct args *a, struct rasflow_capture *cap,
 	return 0;
 }
 
+/* Add a warning (printed on stderr too) to the list handed to the report. */
+static int add_warning(char ***warnings, size_t *n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int add_warning(char ***warnings, size_t *n, const char *fmt, ...)
+{
+	char buf[512];
+	char **grown;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "rasflow analyze: warning: %s\n", buf);
+	grown = realloc(*warnings, (*n + 1) * sizeof(**warnings));
+	if (grown == NULL)
+		return -1;
+	*warnings = grown;
+	grown[*n] = strdup(buf);
+	if (grown[*n] == NULL)
+		return -1;
+	(*n)++;
+	return 0;
+}
+
+/* Say when the input or a memory bound changed what the report can show:
+ * a clock that stepped back, flows evicted at the --max-flows cap, flows
+ * the analyzer's full tables could not take. */
+static int limit_warnings(const struct args *a, const struct rasflow_engine *eng,
+			  const struct rasflow_analysis *an, const struct rasflow_analysis_opts *ao,
+			  char ***warnings, size_t *n)
+{
+	const struct rasflow_flowtab_stats *fs = rasflow_flowtab_stats(eng->ft);
+	const struct rasflow_analysis_stats *as = rasflow_analysis_stats(an);
+	const char *what = a->ncaptures == 1 ? a->captures[0] : "captures";
+
+	if (eng->st.ts_backwards &&
+	    add_warning(warnings, n, "%s: %llu frames stamped earlier than a frame before them "
+			"(the clock stepped back); times span the earliest to the latest stamp",
+			what, (unsigned long long)eng->st.ts_backwards) < 0)
+		return -1;
+	if (fs->evicted &&
+	    add_warning(warnings, n, "%llu flows evicted at the flow-table limit of %zu "
+			"(--max-flows): they ended early but are still counted in their edges",
+			(unsigned long long)fs->evicted,
+			(size_t)(a->max_flows ? a->max_flows : RASFLOW_DEF_MAX_FLOWS)) < 0)
+		return -1;
+	if (as->edges_refused &&
+	    add_warning(warnings, n, "%llu flows not analysed: the edge table is full "
+			"(limit %zu edges, follows --max-flows)",
+			(unsigned long long)as->edges_refused, ao->max_edges) < 0)
+		return -1;
+	if (as->hosts_refused &&
+	    add_warning(warnings, n, "%llu flows not analysed: the host table is full "
+			"(limit %zu hosts, follows --max-flows)",
+			(unsigned long long)as->hosts_refused, ao->max_hosts) < 0)
+		return -1;
+	return 0;
+}
+
 int rasflow_cmd_analyze(int argc, char **argv)
 {
 	struct args a;
@@ -516,6 +576,12 @@ int rasflow_cmd_analyze(int argc, char **argv)
 	aopts.all_edges = a.all;
 	aopts.window = a.window;
 	aopts.fail_on = a.fail_on;
+	/* The analyzer's tables follow --max-flows: a flood of unique flows then
+	 * costs at most as many edges and hosts as the flow cap allows flows. */
+	if (a.max_flows && a.max_flows < aopts.max_edges)
+		aopts.max_edges = a.max_flows < 4096 ? 4096 : a.max_flows;
+	if (a.max_flows && a.max_flows < aopts.max_hosts)
+		aopts.max_hosts = a.max_flows < 4096 ? 4096 : a.max_flows;
 	run.rs = rs;
 	if (!a.no_dpi) {
 		struct rasflow_dpi_opts dopts;
@@ -559,6 +625,10 @@ int rasflow_cmd_analyze(int argc, char **argv)
 	rasflow_engine_finish(eng);
 	if (run.err) {
 		fprintf(stderr, "rasflow analyze: out of memory while analysing flows\n");
+		goto out;
+	}
+	if (limit_warnings(&a, eng, an, &aopts, &warnings, &nwarnings) < 0) {
+		fprintf(stderr, "rasflow analyze: out of memory\n");
 		goto out;
 	}
 

@@ -352,6 +352,48 @@ static bool edge_listed(const struct rasflow_analysis *an, const struct rasflow_
 	return e->policy != RASFLOW_POL_IGNORED || rasflow_analysis_opts(an)->all_edges;
 }
 
+/* Mark a host by address in the listed[] array parallel to the host list. */
+static void mark_host(const struct rasflow_analysis *an, const struct rasflow_host *base,
+		      bool *listed, const struct rasflow_addr *a)
+{
+	const struct rasflow_host *h = rasflow_analysis_host(an, a);
+
+	if (h != NULL)
+		listed[h - base] = true;
+}
+
+/* Which hosts the report lists: every host with a role, every host at an end
+ * of a listed edge or named by a finding, and with --all every host. A flood
+ * of role-less addresses on ignored edges would otherwise fill the report.
+ * NULL on out-of-memory. */
+static bool *listed_hosts(const struct rasflow_analysis *an)
+{
+	size_t nh, ne, nf;
+	const struct rasflow_host *hv = rasflow_analysis_hosts(an, &nh);
+	const struct rasflow_edge *ev = rasflow_analysis_edges(an, &ne);
+	const struct rasflow_finding *fv = rasflow_analysis_findings(an, &nf);
+	bool all = rasflow_analysis_opts(an)->all_edges;
+	bool *listed = calloc(nh ? nh : 1, sizeof(*listed));
+
+	if (listed == NULL)
+		return NULL;
+	for (size_t i = 0; i < nh; i++)
+		listed[i] = all || hv[i].roles != 0;
+	for (size_t i = 0; i < ne; i++) {
+		if (!edge_listed(an, &ev[i]))
+			continue;
+		mark_host(an, hv, listed, &ev[i].src);
+		mark_host(an, hv, listed, &ev[i].dst);
+	}
+	for (size_t i = 0; i < nf; i++) {
+		if (fv[i].has_src)
+			mark_host(an, hv, listed, &fv[i].src);
+		if (fv[i].has_dst)
+			mark_host(an, hv, listed, &fv[i].dst);
+	}
+	return listed;
+}
+
 /* An object filled by one of the *_fields functions, optionally typed. */
 #define NEW_OBJ(var, type)                                            \
 	json_t *var = json_object();                                  \
@@ -371,6 +413,7 @@ int rasflow_report_json(const struct rasflow_analysis *an, const struct rasflow_
 	json_t *hosts = json_array(), *edges = json_array(), *rules = json_array();
 	json_t *findings = json_array(), *sum = json_object();
 	const struct rasflow_host *hv;
+	bool *listed;
 	const struct rasflow_edge *ev;
 	const struct rasflow_finding *fv;
 	size_t n;
@@ -394,11 +437,17 @@ int rasflow_report_json(const struct rasflow_analysis *an, const struct rasflow_
 	put(&b, root, "capture", cap);
 
 	hv = rasflow_analysis_hosts(an, &n);
-	for (size_t i = 0; i < n; i++) {
+	listed = listed_hosts(an);
+	if (listed == NULL)
+		b.nomem = true;
+	for (size_t i = 0; i < n && listed != NULL; i++) {
+		if (!listed[i])
+			continue;
 		NEW_OBJ(h, NULL);
 		host_fields(&b, h, an, &hv[i]);
 		append(&b, hosts, h);
 	}
+	free(listed);
 	put(&b, root, "hosts", hosts);
 
 	ev = rasflow_analysis_edges(an, &n);
@@ -457,6 +506,7 @@ int rasflow_report_jsonl(const struct rasflow_analysis *an, const struct rasflow
 	const struct rasflow_ruleset *rs = rasflow_analysis_ruleset(an);
 	struct jb b = { false };
 	const struct rasflow_host *hv;
+	bool *listed;
 	const struct rasflow_edge *ev;
 	const struct rasflow_finding *fv;
 	size_t n;
@@ -481,11 +531,17 @@ int rasflow_report_jsonl(const struct rasflow_analysis *an, const struct rasflow
 	} while (0);
 
 	hv = rasflow_analysis_hosts(an, &n);
+	listed = rc == 0 ? listed_hosts(an) : NULL;
+	if (rc == 0 && listed == NULL)
+		rc = RASFLOW_ENOMEM;
 	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (!listed[i])
+			continue;
 		NEW_OBJ(h, "host");
 		host_fields(&b, h, an, &hv[i]);
 		rc = line(h, out);
 	}
+	free(listed);
 	ev = rasflow_analysis_edges(an, &n);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		if (!edge_listed(an, &ev[i]))
