@@ -47,7 +47,8 @@ static const char usage_analyze[] =
 	"  --all               list ignored edges too\n"
 	"  --max-flows N       flow-table cap (LRU eviction beyond it)\n"
 	"  --window SECONDS    default window for steady rules (60)\n"
-	"  --baseline FILE     compare with a JSON report of a known-good capture\n";
+	"  --baseline FILE     compare with a JSON report of a known-good capture\n"
+	"  -f, --filter BPF    capture filter applied to every input\n";
 
 static const char usage_monitor[] =
 	"usage: rasflow monitor [OPTIONS] -i IFACE [BPF FILTER...]\n"
