@@ -1,5 +1,6 @@
-/* dpi.c — nDPI 4.2 behind dpi.h: per-flow state created lazily, fed the
- * first packets (L3 onward, packet time in ms), freed on detection or give-up.
+/* dpi.c — nDPI 4.2 behind dpi.h: per-flow state fed the flow's packets from
+ * the first (L3 onward, packet time in ms) the way ndpiReader 4.2 feeds them,
+ * freed when detection is complete or given up.
  *
  * The only file that includes nDPI headers. It does not classify edges.
  */
@@ -19,15 +20,16 @@ struct rasflow_dpi {
 
 /* Per-flow state: nDPI's flow plus our packet count. */
 struct dpi_flow {
-	unsigned packets;
+	unsigned packets;		/* packets fed to nDPI */
 	struct ndpi_flow_struct nf;	/* last: nDPI sizes it at run time */
 };
 
 void rasflow_dpi_default_opts(struct rasflow_dpi_opts *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->max_packets = 32;	/* ndpiReader gives up after 80 TCP / 24 UDP packets */
-	o->max_states = 65536;	/* x ~0.7 KiB of nDPI state = ~45 MiB at most */
+	o->max_packets = 80;		/* ndpiReader's limits: 80 TCP (telnet needs them) */
+	o->max_packets_udp = 24;	/* ... and 24 UDP packets */
+	o->max_states = 65536;		/* x ~1 KiB of nDPI state = ~64 MiB at most */
 }
 
 struct rasflow_dpi *rasflow_dpi_new(const struct rasflow_dpi_opts *o)
@@ -67,8 +69,6 @@ const char *rasflow_dpi_version(void)
 void rasflow_dpi_flow_new(struct rasflow_dpi *d, struct rasflow_flow *f)
 {
 	(void)d;
-	/* State is created at the flow's first packet with payload, so SYN
-	 * floods and unanswered attempts never cost nDPI memory. */
 	f->want_pkts = true;
 	f->dpi = NULL;
 }
@@ -112,30 +112,64 @@ static void report_names(struct rasflow_dpi *d, struct rasflow_flow *f, struct d
 	d->opts.on_name(d->opts.user, &f->dst, name);
 }
 
-/* Record nDPI's answer in the flow. */
-static void settle(struct rasflow_dpi *d, struct rasflow_flow *f, struct dpi_flow *df,
-		   ndpi_protocol proto, bool gave_up, bool guessed)
+/* Copy nDPI's current answer into the flow. As ndpiReader prints it, the
+ * state follows nDPI's confidence: inspection (or its cache) detects, a port
+ * or address match only guesses. */
+static void record(struct rasflow_flow *f, const struct dpi_flow *df, ndpi_protocol proto)
 {
 	f->app_master = proto.master_protocol;
 	f->app_proto = proto.app_protocol;
 	f->app_risk = df->nf.risk;
 	if (proto.master_protocol == NDPI_PROTOCOL_UNKNOWN &&
-	    proto.app_protocol == NDPI_PROTOCOL_UNKNOWN) {
+	    proto.app_protocol == NDPI_PROTOCOL_UNKNOWN)
 		f->app_state = RASFLOW_APP_NONE;
-		d->stats.unknown++;
-	} else if (!gave_up && (df->nf.confidence == NDPI_CONFIDENCE_DPI ||
-				df->nf.confidence == NDPI_CONFIDENCE_DPI_CACHE)) {
+	else if (df->nf.confidence == NDPI_CONFIDENCE_DPI ||
+		 df->nf.confidence == NDPI_CONFIDENCE_DPI_CACHE)
 		f->app_state = RASFLOW_APP_DETECTED;
-		d->stats.detected++;
-	} else if (gave_up && !guessed && df->nf.confidence == NDPI_CONFIDENCE_DPI) {
-		/* give-up may confirm a partial inspection result */
-		f->app_state = RASFLOW_APP_DETECTED;
-		d->stats.detected++;
-	} else {
+	else
 		f->app_state = RASFLOW_APP_GUESSED;
-		d->stats.guessed++;
+}
+
+/* Inspection of a flow is over: record nDPI's final answer (asking it to
+ * give up, with guessing, when it has none yet, as ndpiReader does), report
+ * the server name, count the outcome and free the state. */
+static void complete(struct rasflow_dpi *d, struct rasflow_flow *f, struct dpi_flow *df,
+		     ndpi_protocol proto, bool ended)
+{
+	if (ended || proto.app_protocol == NDPI_PROTOCOL_UNKNOWN) {
+		uint8_t guessed = 0;
+
+		proto = ndpi_detection_giveup(d->ndpi, &df->nf, 1, &guessed);
 	}
+	record(f, df, proto);
+	if (f->app_state == RASFLOW_APP_DETECTED)
+		d->stats.detected++;
+	else if (f->app_state == RASFLOW_APP_GUESSED)
+		d->stats.guessed++;
+	else
+		d->stats.unknown++;
 	report_names(d, f, df);
+	release(d, f);
+}
+
+/* Give a flow nDPI state; false (and the flow is no longer fed) when the
+ * max_states cap or memory says no. */
+static bool attach(struct rasflow_dpi *d, struct rasflow_flow *f)
+{
+	struct dpi_flow *df = NULL;
+
+	if (d->stats.active < d->opts.max_states)
+		df = calloc(1, d->stats.state_size);
+	if (df == NULL) {
+		d->stats.skipped++;
+		f->want_pkts = false;
+		return false;
+	}
+	f->dpi = df;
+	d->stats.flows++;
+	if (++d->stats.active > d->stats.peak)
+		d->stats.peak = d->stats.active;
+	return true;
 }
 
 void rasflow_dpi_flow_packet(struct rasflow_dpi *d, struct rasflow_flow *f,
@@ -143,26 +177,20 @@ void rasflow_dpi_flow_packet(struct rasflow_dpi *d, struct rasflow_flow *f,
 {
 	struct dpi_flow *df = f->dpi;
 	ndpi_protocol proto;
+	unsigned limit;
+	bool enough;
 
 	(void)dir;
 	if (df == NULL) {
-		if (p->payload_wire == 0)
-			return;		/* wait for data before paying for state */
-		if (d->stats.active >= d->opts.max_states) {
-			d->stats.skipped++;
-			f->want_pkts = false;
+		/* nDPI sees a flow from its first packet, handshake included, as
+		 * with ndpiReader. Flows that start without data (SYN floods,
+		 * unanswered attempts) get state only while fewer than half of
+		 * max_states are in use, so they cannot crowd out real flows. */
+		if (p->payload_wire == 0 && d->stats.active >= d->opts.max_states / 2)
 			return;
-		}
-		df = calloc(1, d->stats.state_size);
-		if (df == NULL) {
-			d->stats.skipped++;
-			f->want_pkts = false;
+		if (!attach(d, f))
 			return;
-		}
-		f->dpi = df;
-		d->stats.flows++;
-		if (++d->stats.active > d->stats.peak)
-			d->stats.peak = d->stats.active;
+		df = f->dpi;
 	}
 	if (p->l3 == NULL || p->l3_caplen == 0)
 		return;
@@ -171,28 +199,30 @@ void rasflow_dpi_flow_packet(struct rasflow_dpi *d, struct rasflow_flow *f,
 	proto = ndpi_detection_process_packet(d->ndpi, &df->nf, p->l3,
 					      p->l3_caplen > 0xffff ? 0xffff : (unsigned short)p->l3_caplen,
 					      ts / 1000);
-	if (proto.master_protocol != NDPI_PROTOCOL_UNKNOWN ||
-	    proto.app_protocol != NDPI_PROTOCOL_UNKNOWN) {
-		settle(d, f, df, proto, false, false);
-		release(d, f);
-	} else if (df->packets >= d->opts.max_packets) {
-		rasflow_dpi_flow_end(d, f);
-	}
+	if (proto.app_protocol != NDPI_PROTOCOL_UNKNOWN)
+		record(f, df, proto);
+	limit = f->proto == 17 ? d->opts.max_packets_udp : d->opts.max_packets;
+	enough = df->packets > limit;
+	if (!enough && proto.app_protocol == NDPI_PROTOCOL_UNKNOWN)
+		return;
+	/* detected: keep feeding while nDPI still wants to see more (the TLS
+	 * certificate, the DNS answer, the HTTP response...) */
+	if (!enough && ndpi_extra_dissection_possible(d->ndpi, &df->nf))
+		return;
+	complete(d, f, df, proto, false);
 }
 
 void rasflow_dpi_flow_end(struct rasflow_dpi *d, struct rasflow_flow *f)
 {
 	struct dpi_flow *df = f->dpi;
-	uint8_t guessed = 0;
-	ndpi_protocol proto;
+	ndpi_protocol proto = { NDPI_PROTOCOL_UNKNOWN, NDPI_PROTOCOL_UNKNOWN,
+				NDPI_PROTOCOL_CATEGORY_UNSPECIFIED };
 
 	if (df == NULL) {
 		f->want_pkts = false;
 		return;
 	}
-	proto = ndpi_detection_giveup(d->ndpi, &df->nf, 1, &guessed);
-	settle(d, f, df, proto, true, guessed != 0);
-	release(d, f);
+	complete(d, f, df, proto, true);
 }
 
 const char *rasflow_dpi_app_name(const struct rasflow_dpi *d, uint16_t master, uint16_t proto,

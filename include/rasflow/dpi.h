@@ -1,12 +1,15 @@
 /* dpi.h — application-protocol detection with nDPI, behind one small API.
  *
  * dpi.c is the only file that includes nDPI's headers (Debian 12 ships nDPI
- * 4.2, whose API differs from current releases). Each flow's first packets
- * are fed to nDPI until it detects a protocol or a packet limit is reached;
- * then give-up is called and the flow's nDPI state is freed at once, so
- * memory stays bounded however many flows there are. Packets after that cost
- * nothing. The number of flows holding nDPI state at the same time is capped
- * too; flows over the cap are counted and go undetected.
+ * 4.2, whose API differs from current releases). Each flow is fed to nDPI
+ * from its first packet as ndpiReader 4.2 feeds it: until nDPI detects a
+ * protocol and wants no more packets for it (TLS certificate, DNS answer...),
+ * or a packet limit is reached; then give-up is called if needed and the
+ * flow's nDPI state is freed at once, so memory stays bounded however many
+ * flows there are. Packets after that cost nothing. The number of flows
+ * holding nDPI state at the same time is capped too; flows over the cap are
+ * counted and go undetected, and flows that begin without payload (SYNs) get
+ * state only while the cap is less than half used.
  *
  * This module does not decide verdicts: it fills flow->app_* and reports
  * server names (TLS SNI, HTTP Host, DNS answers) through a callback.
@@ -25,7 +28,8 @@
 enum { RASFLOW_APP_NONE = 0, RASFLOW_APP_GUESSED = 1, RASFLOW_APP_DETECTED = 2 };
 
 struct rasflow_dpi_opts {
-	unsigned max_packets;	/* packets fed per flow before giving up */
+	unsigned max_packets;	/* TCP (and other) packets fed per flow before giving up */
+	unsigned max_packets_udp; /* the same for UDP flows */
 	size_t max_states;	/* flows holding nDPI state at once */
 	/* A server name seen in a flow: TLS SNI or HTTP Host for the
 	 * responder's address, or a DNS answer (name -> address). May be NULL. */
