@@ -33,12 +33,9 @@ void rasflow_engine_free(struct rasflow_engine *e)
 	free(e);
 }
 
-enum rasflow_dec rasflow_engine_packet(struct rasflow_engine *e, int dlt, rasflow_ts ts,
-				       const uint8_t *bytes, uint32_t caplen, uint32_t wirelen)
+/* Capture-wide counters for one frame. */
+static void account(struct rasflow_engine *e, rasflow_ts ts, uint32_t wirelen)
 {
-	struct rasflow_pkt pkt;
-	enum rasflow_dec r;
-
 	if (e->st.packets == 0) {
 		e->st.first_ts = ts;
 		e->st.last_ts = ts;
@@ -51,7 +48,15 @@ enum rasflow_dec rasflow_engine_packet(struct rasflow_engine *e, int dlt, rasflo
 	}
 	e->st.packets++;
 	e->st.wire_bytes += wirelen;
+}
 
+enum rasflow_dec rasflow_engine_packet(struct rasflow_engine *e, int dlt, rasflow_ts ts,
+				       const uint8_t *bytes, uint32_t caplen, uint32_t wirelen)
+{
+	struct rasflow_pkt pkt;
+	enum rasflow_dec r;
+
+	account(e, ts, wirelen);
 	r = rasflow_decode_frame(dlt, bytes, caplen, &pkt, &e->dec);
 	if (r != RASFLOW_DEC_OK) {
 		e->st.undecoded++;
@@ -60,6 +65,37 @@ enum rasflow_dec rasflow_engine_packet(struct rasflow_engine *e, int dlt, rasflo
 	if (!rasflow_flowtab_packet(e->ft, &pkt, ts))
 		e->st.no_flow++;
 	return r;
+}
+
+void rasflow_engine_ahead(struct rasflow_engine *e, int dlt, const uint8_t *bytes,
+			  uint32_t caplen, struct rasflow_engine_frame *fr)
+{
+	fr->dec = (uint8_t)rasflow_decode_frame(dlt, bytes, caplen, &fr->pkt, &e->dec);
+	if (fr->dec == RASFLOW_DEC_OK) {
+		rasflow_flowtab_hint(e->ft, &fr->pkt, &fr->hint);
+	} else {
+		fr->hint.stage = 3;
+		fr->hint.hashed = false;
+	}
+}
+
+void rasflow_engine_ahead_step(struct rasflow_engine *e, struct rasflow_engine_frame *fr)
+{
+	rasflow_flowtab_hint_step(e->ft, &fr->hint);
+}
+
+enum rasflow_dec rasflow_engine_packet_ahead(struct rasflow_engine *e,
+					     const struct rasflow_engine_frame *fr, rasflow_ts ts,
+					     uint32_t wirelen)
+{
+	account(e, ts, wirelen);
+	if (fr->dec != RASFLOW_DEC_OK) {
+		e->st.undecoded++;
+		return (enum rasflow_dec)fr->dec;
+	}
+	if (!rasflow_flowtab_packet_hinted(e->ft, &fr->pkt, ts, &fr->hint))
+		e->st.no_flow++;
+	return RASFLOW_DEC_OK;
 }
 
 void rasflow_engine_idle(struct rasflow_engine *e, rasflow_ts now)

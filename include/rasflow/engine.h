@@ -27,6 +27,13 @@ struct rasflow_engine {
 	struct rasflow_engine_stats st;
 };
 
+/* A frame decoded ahead of its turn (offline read-ahead, capture.c). */
+struct rasflow_engine_frame {
+	struct rasflow_pkt pkt;		/* borrows the frame's bytes: keep them until processed */
+	struct rasflow_flow_hint hint;
+	uint8_t dec;			/* enum rasflow_dec of the decode */
+};
+
 /* NULL on out-of-memory. opts NULL = rasflow_flowtab_default_opts(); hooks may be NULL. */
 struct rasflow_engine *rasflow_engine_new(const struct rasflow_flowtab_opts *opts,
 					  const struct rasflow_flow_hooks *hooks);
@@ -38,6 +45,21 @@ void rasflow_engine_free(struct rasflow_engine *e);
  * fatal. Returns the decode result. */
 enum rasflow_dec rasflow_engine_packet(struct rasflow_engine *e, int dlt, rasflow_ts ts,
 				       const uint8_t *bytes, uint32_t caplen, uint32_t wirelen);
+
+/* Read-ahead (offline reading, see capture.c). rasflow_engine_ahead decodes
+ * a frame a few frames before its turn (its decode counters are counted
+ * then) and starts loading what its packet will touch in the flow table;
+ * rasflow_engine_ahead_step loads the next part (cache hints only, no state
+ * changes); rasflow_engine_packet_ahead then does what rasflow_engine_packet
+ * does after decoding. Every frame given to rasflow_engine_ahead must be
+ * given to rasflow_engine_packet_ahead, in the order read, with its bytes
+ * unchanged in between. */
+void rasflow_engine_ahead(struct rasflow_engine *e, int dlt, const uint8_t *bytes,
+			  uint32_t caplen, struct rasflow_engine_frame *fr);
+void rasflow_engine_ahead_step(struct rasflow_engine *e, struct rasflow_engine_frame *fr);
+enum rasflow_dec rasflow_engine_packet_ahead(struct rasflow_engine *e,
+					     const struct rasflow_engine_frame *fr, rasflow_ts ts,
+					     uint32_t wirelen);
 
 /* A live interface is quiet: let packet time advance to the wall clock `now`
  * so idle flows expire (no-op when now is not ahead of the last frame). */
