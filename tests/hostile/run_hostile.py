@@ -288,7 +288,9 @@ def flood(c, binary, spoofed):
         # 2000000 flows from one source to 34 destinations (59976 flows each)
         c.that(edges == 34, "summary.edges %s, expected 34" % edges)
         c.that(erefused == 0 and hrefused == 0, "refusals in a 35-host capture: %s" % an)
-        c.that(len(doc["hosts"]) == 35, "%d hosts listed, expected 35" % len(doc["hosts"]))
+        # the report lists hosts with a role or on a listed edge or finding
+        # (docs/output.md): these 35 role-less hosts share only ignored edges
+        c.that(len(doc["hosts"]) == 0, "%d hosts listed, expected 0" % len(doc["hosts"]))
 
 
 def main(argv):
