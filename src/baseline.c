@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "rasflow/baseline.h"
+#include "rasflow/report.h"
 
 #define SCHEMA "rasflow/1"
 
@@ -560,63 +561,6 @@ static json_t *jstr(const char *s)
 	return v;
 }
 
-static json_t *jstr_or_null(const char *s)
-{
-	return s != NULL ? jstr(s) : json_null();
-}
-
-static json_t *jts(rasflow_ts ts)
-{
-	char buf[RASFLOW_TS_STRLEN];
-
-	return ts != 0 ? jstr(rasflow_ts_rfc3339(ts, true, buf)) : json_null();
-}
-
-static json_t *jaddr(const struct rasflow_addr *a)
-{
-	char buf[RASFLOW_ADDR_STRLEN];
-
-	return jstr(rasflow_addr_str(a, buf));
-}
-
-static json_t *jroles(struct jb *j, const struct rasflow_ruleset *rs, rasflow_roleset set)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; a != NULL && i < rs->nroles && i < RASFLOW_MAX_ROLES; i++)
-		if (set >> i & 1)
-			append(j, a, jstr(rs->roles[i].id));
-	return a;
-}
-
-/* The contract's edge fields, in the order of the report's "edges"
- * (report_json.c does not export its builder; keep the two in step). */
-static json_t *edge_obj(struct jb *j, const struct rasflow_analysis *an,
-			const struct rasflow_edge *e)
-{
-	const struct rasflow_ruleset *rs = rasflow_analysis_ruleset(an);
-	char pb[RASFLOW_PROTO_STRLEN];
-	json_t *o = json_object();
-
-	put(j, o, "proto", jstr(rasflow_proto_str(e->proto, pb)));
-	put(j, o, "src", jaddr(&e->src));
-	put(j, o, "dst", jaddr(&e->dst));
-	put(j, o, "dport", e->has_port ? json_integer(e->dport) : json_null());
-	put(j, o, "src_roles", jroles(j, rs, e->src_roles));
-	put(j, o, "dst_roles", jroles(j, rs, e->dst_roles));
-	put(j, o, "outcome", jstr(rasflow_outcome_name(e->outcome)));
-	put(j, o, "policy", jstr(rasflow_policy_name(e->policy)));
-	put(j, o, "verdict", jstr(rasflow_verdict_name(e->verdict)));
-	put(j, o, "rule", e->rule >= 0 ? jstr(rs->rules[e->rule].id) : json_null());
-	put(j, o, "app", jstr_or_null(e->app));
-	put(j, o, "flows", json_integer(e->flows));
-	put(j, o, "packets", json_integer((json_int_t)(e->pkts[0] + e->pkts[1])));
-	put(j, o, "bytes", json_integer((json_int_t)(e->bytes[0] + e->bytes[1])));
-	put(j, o, "first", jts(e->first));
-	put(j, o, "last", jts(e->last));
-	return o;
-}
-
 /* The baseline's capture files and time span, for the reader's orientation. */
 static json_t *base_capture(struct jb *j, const struct rasflow_baseline *b)
 {
@@ -653,7 +597,7 @@ json_t *rasflow_baseline_diff_json(const struct rasflow_baseline *b,
 		if (it->kind == RASFLOW_BD_GONE) {
 			o = json_deep_copy(b->edges[it->base].obj);
 		} else {
-			o = edge_obj(&j, an, &ev[it->edge]);
+			o = rasflow_report_edge_json(an, &ev[it->edge]);
 		}
 		if (it->kind == RASFLOW_BD_CHANGED) {
 			put(&j, o, "old_verdict", jstr(rasflow_verdict_name(it->old_verdict)));

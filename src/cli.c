@@ -1,11 +1,15 @@
 /* cli.c — help texts for `rasflow --help` and `rasflow help COMMAND`.
  *
  * The option parsing itself lives with each command (cmd_*.c); this file
- * only holds the words a user reads, so they stay in one place.
+ * holds the words a user reads, so they stay in one place, and the few
+ * helpers the commands' parsers share.
  */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "rasflow/analyze.h"
 #include "rasflow/cli.h"
 
 static const char usage_main[] =
@@ -100,4 +104,80 @@ int rasflow_cli_help(const char *command, void *out)
 		return RASFLOW_EXIT_ERROR;
 	}
 	return RASFLOW_EXIT_OK;
+}
+
+int rasflow_cli_usage_error(const char *cmd, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "rasflow %s: ", cmd);
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n(try 'rasflow help %s')\n", cmd);
+	return RASFLOW_EXIT_ERROR;
+}
+
+int rasflow_cli_bad_option(const char *cmd, const char *argopts, const char *arg)
+{
+	if (optopt != 0 && optopt < 256)
+		fprintf(stderr, "rasflow %s: option -%c: %s\n", cmd, optopt,
+			strchr(argopts, optopt) ? "needs an argument" : "unknown option");
+	else
+		fprintf(stderr, "rasflow %s: %s: unknown option or missing argument\n", cmd, arg);
+	fprintf(stderr, "(try 'rasflow help %s')\n", cmd);
+	return RASFLOW_EXIT_ERROR;
+}
+
+bool rasflow_cli_parse_ulong(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	v = strtoul(s, &end, 10);
+	if (*end != '\0' || v == 0 || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+int rasflow_cli_common_opt(const char *cmd, int c, struct rasflow_cli_common *co, int *rc)
+{
+	unsigned long v;
+	size_t bad;
+
+	switch (c) {
+	case RASFLOW_OPT_RULES:
+		co->rules = optarg;
+		return 1;
+	case RASFLOW_OPT_SITE:
+		co->site = optarg;
+		return 1;
+	case 'o':
+		co->output = optarg;
+		return 1;
+	case RASFLOW_OPT_NODPI:
+		co->no_dpi = true;
+		return 1;
+	case RASFLOW_OPT_FAILON:
+		if (rasflow_analysis_parse_kinds(optarg, &co->fail_on, &bad) < 0) {
+			*rc = rasflow_cli_usage_error(cmd, "--fail-on: unknown kind in '%s' (failed, unexpected, missing, mismatch, all or none)",
+						      optarg);
+			return -1;
+		}
+		co->fail_on_set = true;
+		return 1;
+	case RASFLOW_OPT_MAXFLOWS:
+		if (!rasflow_cli_parse_ulong(optarg, 1ul << 30, &v)) {
+			*rc = rasflow_cli_usage_error(cmd, "--max-flows: '%s' is not a number from 1 to 1073741824",
+						      optarg);
+			return -1;
+		}
+		co->max_flows = v;
+		return 1;
+	case 'h':
+		rasflow_cli_help(cmd, stdout);
+		*rc = RASFLOW_EXIT_OK;
+		return -1;
+	default:
+		return 0;
+	}
 }

@@ -24,165 +24,61 @@
 #include "rasflow/dpi.h"
 #include "rasflow/engine.h"
 #include "rasflow/err.h"
+#include "rasflow/pipeline.h"
 #include "rasflow/report.h"
 #include "rasflow/rules.h"
 #include "rasflow/site.h"
 
+#define CMD "analyze"
+
 struct args {
-	const char *rules, *site, *output, *filter;
+	struct rasflow_cli_common co;	/* shared options; with --baseline, --fail-on adds kinds */
+	const char *filter;
 	const char *baseline;		/* --baseline FILE, or NULL */
 	enum rasflow_report_format format;
-	bool no_dpi, strict, all;
-	unsigned fail_on;
-	bool fail_on_set;		/* --fail-on given: with --baseline, it adds to regressions */
-	unsigned long max_flows;	/* 0 = default */
+	bool strict, all;
 	unsigned window;		/* 0 = per rule */
 	const char *const *captures;
 	size_t ncaptures;
 };
 
-/* What the flow hooks need. */
-struct run {
-	const struct rasflow_ruleset *rs;
-	struct rasflow_dpi *dpi;	/* NULL with --no-dpi */
-	struct rasflow_analysis *an;
-	int err;			/* first error from the analysis (ENOMEM) */
-};
-
-static bool hook_service_port(void *user, uint8_t proto, uint16_t port)
-{
-	struct run *r = user;
-
-	return rasflow_rules_known_port(r->rs, proto, port);
-}
-
-static void hook_new(void *user, struct rasflow_flow *f, const struct rasflow_pkt *p)
-{
-	struct run *r = user;
-
-	(void)p;
-	if (r->dpi != NULL)
-		rasflow_dpi_flow_new(r->dpi, f);
-}
-
-static void hook_packet(void *user, struct rasflow_flow *f, const struct rasflow_pkt *p, int dir,
-			rasflow_ts ts)
-{
-	struct run *r = user;
-
-	if (r->dpi != NULL)
-		rasflow_dpi_flow_packet(r->dpi, f, p, dir, ts);
-}
-
-static void hook_end(void *user, struct rasflow_flow *f, enum rasflow_flow_end why)
-{
-	struct run *r = user;
-	int err;
-
-	(void)why;
-	if (r->dpi != NULL)
-		rasflow_dpi_flow_end(r->dpi, f);
-	err = rasflow_analysis_flow(r->an, f);
-	if (err && r->err == 0)
-		r->err = err;
-}
-
-static void on_name(void *user, const struct rasflow_addr *a, const char *name)
-{
-	struct run *r = user;
-	int err = rasflow_analysis_name(r->an, a, name);
-
-	if (err && r->err == 0)
-		r->err = err;
-}
-
-static const char *app_name(void *ctx, uint16_t master, uint16_t proto, char *buf, size_t len)
-{
-	return rasflow_dpi_app_name(ctx, master, proto, buf, len);
-}
-
-static int usage_error(const char *fmt, const char *arg)
-{
-	fputs("rasflow analyze: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fputs("\n(try 'rasflow help analyze')\n", stderr);
-	return RASFLOW_EXIT_ERROR;
-}
-
-/* Positive integer option value, or false. */
-static bool parse_ulong(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (*s < '0' || *s > '9')
-		return false;
-	v = strtoul(s, &end, 10);
-	if (*end != '\0' || v == 0 || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
 /* Parse argv into a; returns -1 when the command should exit with *rc. */
 static int parse_args(int argc, char **argv, struct args *a, int *rc)
 {
-	enum { O_RULES = 256, O_SITE, O_FORMAT, O_NODPI, O_FAILON, O_STRICT, O_ALL, O_MAXFLOWS,
-	       O_WINDOW, O_FILTER, O_BASELINE };
+	enum { O_FORMAT = RASFLOW_OPT_OWN, O_STRICT, O_ALL, O_WINDOW, O_BASELINE };
 	static const struct option opts[] = {
-		{ "rules", required_argument, NULL, O_RULES },
-		{ "site", required_argument, NULL, O_SITE },
+		RASFLOW_CLI_COMMON_OPTIONS,
 		{ "format", required_argument, NULL, O_FORMAT },
-		{ "output", required_argument, NULL, 'o' },
-		{ "no-dpi", no_argument, NULL, O_NODPI },
-		{ "fail-on", required_argument, NULL, O_FAILON },
 		{ "strict", no_argument, NULL, O_STRICT },
 		{ "all", no_argument, NULL, O_ALL },
-		{ "max-flows", required_argument, NULL, O_MAXFLOWS },
 		{ "window", required_argument, NULL, O_WINDOW },
 		{ "filter", required_argument, NULL, 'f' },
 		{ "baseline", required_argument, NULL, O_BASELINE },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long v;
-	size_t bad;
-	int c;
+	int c, taken;
 
 	memset(a, 0, sizeof(*a));
-	a->fail_on = RASFLOW_FAIL_ON_DEFAULT;
+	a->co.fail_on = RASFLOW_FAIL_ON_DEFAULT;
 	optind = 0;	/* glibc: full re-initialisation, so tests may call us twice */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+o:f:h", opts, NULL)) != -1) {
+		taken = rasflow_cli_common_opt(CMD, c, &a->co, rc);
+		if (taken < 0)
+			return -1;
+		if (taken > 0)
+			continue;
 		switch (c) {
-		case O_RULES:
-			a->rules = optarg;
-			break;
-		case O_SITE:
-			a->site = optarg;
-			break;
 		case O_FORMAT:
 			if (rasflow_report_parse_format(optarg, &a->format) < 0) {
-				*rc = usage_error("unknown format '%s' (text, json, jsonl or dot)", optarg);
+				*rc = rasflow_cli_usage_error(CMD, "unknown format '%s' (text, json, jsonl or dot)",
+							      optarg);
 				return -1;
 			}
-			break;
-		case 'o':
-			a->output = optarg;
 			break;
 		case 'f':
 			a->filter = optarg;
-			break;
-		case O_NODPI:
-			a->no_dpi = true;
-			break;
-		case O_FAILON:
-			if (rasflow_analysis_parse_kinds(optarg, &a->fail_on, &bad) < 0) {
-				*rc = usage_error("--fail-on: unknown kind in '%s' (failed, unexpected, missing, mismatch, all or none)",
-						  optarg);
-				return -1;
-			}
-			a->fail_on_set = true;
 			break;
 		case O_STRICT:
 			a->strict = true;
@@ -190,18 +86,10 @@ static int parse_args(int argc, char **argv, struct args *a, int *rc)
 		case O_ALL:
 			a->all = true;
 			break;
-		case O_MAXFLOWS:
-			if (!parse_ulong(optarg, 1ul << 30, &v)) {
-				*rc = usage_error("--max-flows: '%s' is not a number from 1 to 1073741824",
-						  optarg);
-				return -1;
-			}
-			a->max_flows = v;
-			break;
 		case O_WINDOW:
-			if (!parse_ulong(optarg, 7ul * 86400, &v)) {
-				*rc = usage_error("--window: '%s' is not a number of seconds from 1 to 604800",
-						  optarg);
+			if (!rasflow_cli_parse_ulong(optarg, 7ul * 86400, &v)) {
+				*rc = rasflow_cli_usage_error(CMD, "--window: '%s' is not a number of seconds from 1 to 604800",
+							      optarg);
 				return -1;
 			}
 			a->window = (unsigned)v;
@@ -209,56 +97,18 @@ static int parse_args(int argc, char **argv, struct args *a, int *rc)
 		case O_BASELINE:
 			a->baseline = optarg;
 			break;
-		case 'h':
-			rasflow_cli_help("analyze", stdout);
-			*rc = RASFLOW_EXIT_OK;
-			return -1;
 		default:
-			if (optopt != 0 && optopt < 256)
-				fprintf(stderr, "rasflow analyze: option -%c: %s\n", optopt,
-					strchr("of", optopt) ? "needs an argument" : "unknown option");
-			else
-				fprintf(stderr, "rasflow analyze: %s: unknown option or missing argument\n",
-					argv[optind - 1]);
-			fputs("(try 'rasflow help analyze')\n", stderr);
-			*rc = RASFLOW_EXIT_ERROR;
+			*rc = rasflow_cli_bad_option(CMD, "of", argv[optind - 1]);
 			return -1;
 		}
 	}
 	if (optind >= argc) {
-		*rc = usage_error("%s", "no capture file given (use '-' for standard input)");
+		*rc = rasflow_cli_usage_error(CMD, "%s",
+					      "no capture file given (use '-' for standard input)");
 		return -1;
 	}
 	a->captures = (const char *const *)argv + optind;
 	a->ncaptures = (size_t)(argc - optind);
-	return 0;
-}
-
-/* Rules and site; errors printed with file:line:col. */
-static int load_inputs(const struct args *a, struct rasflow_ruleset **rs,
-		       struct rasflow_site **site)
-{
-	struct rasflow_errlist errs;
-
-	memset(&errs, 0, sizeof(errs));
-	*rs = a->rules ? rasflow_rules_load(a->rules, &errs) : rasflow_rules_builtin(&errs);
-	if (*rs == NULL) {
-		if (errs.n == 0)
-			fprintf(stderr, "%s: cannot load the rules (out of memory)\n",
-				a->rules ? a->rules : "built-in rules");
-		rasflow_err_print(&errs, stderr);
-		return -1;
-	}
-	if (a->site == NULL)
-		return 0;
-	memset(&errs, 0, sizeof(errs));
-	*site = rasflow_site_load(a->site, *rs, &errs);
-	if (*site == NULL) {
-		if (errs.n == 0)
-			fprintf(stderr, "%s: cannot load the site (out of memory)\n", a->site);
-		rasflow_err_print(&errs, stderr);
-		return -1;
-	}
 	return 0;
 }
 
@@ -304,7 +154,7 @@ static int progress_init(struct progress *p, const struct args *a,
 	memset(p, 0, sizeof(*p));
 	p->fd = -1;
 	if (!isatty(STDERR_FILENO) || (term != NULL && strcmp(term, "dumb") == 0) ||
-	    (a->output != NULL && strcmp(a->output, "-") == 0))
+	    (a->co.output != NULL && strcmp(a->co.output, "-") == 0))
 		return 0;
 	p->files = calloc(a->ncaptures, sizeof(*p->files));
 	if (p->files == NULL)
@@ -501,7 +351,7 @@ static int limit_warnings(const struct args *a, const struct rasflow_engine *eng
 	    add_warning(warnings, n, "%llu flows evicted at the flow-table limit of %zu "
 			"(--max-flows): they ended early but are still counted in their edges",
 			(unsigned long long)fs->evicted,
-			(size_t)(a->max_flows ? a->max_flows : RASFLOW_DEF_MAX_FLOWS)) < 0)
+			(size_t)(a->co.max_flows ? a->co.max_flows : RASFLOW_DEF_MAX_FLOWS)) < 0)
 		return -1;
 	if (as->edges_refused &&
 	    add_warning(warnings, n, "%llu flows not analysed: the edge table is full "
@@ -524,7 +374,6 @@ int rasflow_cmd_analyze(int argc, char **argv)
 	struct rasflow_capture *cap = NULL;
 	struct rasflow_engine *eng = NULL;
 	struct rasflow_analysis *an = NULL;
-	struct rasflow_dpi *dpi = NULL;
 	struct rasflow_baseline *base = NULL;
 	struct rasflow_baseline_diff bdiff = { 0 };
 	struct rasflow_errlist errs;
@@ -534,15 +383,15 @@ int rasflow_cmd_analyze(int argc, char **argv)
 	struct rasflow_flow_hooks hooks;
 	struct rasflow_capture_info ci;
 	struct rasflow_report_opts ropts;
-	struct run run = { 0 };
+	struct rasflow_pipeline run = { 0 };
 	char **warnings = NULL;
 	size_t nwarnings = 0;
 	FILE *out = stdout;
-	int rc = RASFLOW_EXIT_ERROR, err;
+	int rc = RASFLOW_EXIT_ERROR;
 
 	if (parse_args(argc, argv, &a, &rc) < 0)
 		return rc;
-	if (load_inputs(&a, &rs, &site) < 0)
+	if (rasflow_pipeline_load(a.co.rules, a.co.site, &rs, &site) < 0)
 		goto out;
 	if (a.baseline != NULL) {
 		memset(&errs, 0, sizeof(errs));
@@ -562,10 +411,11 @@ int rasflow_cmd_analyze(int argc, char **argv)
 		rasflow_err_print(&errs, stderr);
 		goto out;
 	}
-	if (a.output != NULL && strcmp(a.output, "-") != 0) {
-		out = fopen(a.output, "w");
+	if (a.co.output != NULL && strcmp(a.co.output, "-") != 0) {
+		out = fopen(a.co.output, "w");
 		if (out == NULL) {
-			fprintf(stderr, "%s: cannot write the report: %s\n", a.output, strerror(errno));
+			fprintf(stderr, "%s: cannot write the report: %s\n", a.co.output,
+				strerror(errno));
 			out = stdout;
 			goto out;
 		}
@@ -575,45 +425,26 @@ int rasflow_cmd_analyze(int argc, char **argv)
 	aopts.strict = a.strict;
 	aopts.all_edges = a.all;
 	aopts.window = a.window;
-	aopts.fail_on = a.fail_on;
+	aopts.fail_on = a.co.fail_on;
 	/* The analyzer's tables follow --max-flows: a flood of unique flows then
 	 * costs at most as many edges and hosts as the flow cap allows flows. */
-	if (a.max_flows && a.max_flows < aopts.max_edges)
-		aopts.max_edges = a.max_flows < 4096 ? 4096 : a.max_flows;
-	if (a.max_flows && a.max_flows < aopts.max_hosts)
-		aopts.max_hosts = a.max_flows < 4096 ? 4096 : a.max_flows;
+	if (a.co.max_flows && a.co.max_flows < aopts.max_edges)
+		aopts.max_edges = a.co.max_flows < 4096 ? 4096 : a.co.max_flows;
+	if (a.co.max_flows && a.co.max_flows < aopts.max_hosts)
+		aopts.max_hosts = a.co.max_flows < 4096 ? 4096 : a.co.max_flows;
 	run.rs = rs;
-	if (!a.no_dpi) {
-		struct rasflow_dpi_opts dopts;
-
-		rasflow_dpi_default_opts(&dopts);
-		dopts.on_name = on_name;
-		dopts.user = &run;
-		dpi = rasflow_dpi_new(&dopts);
-		if (dpi == NULL) {
-			fprintf(stderr, "rasflow analyze: cannot start nDPI (out of memory)\n");
-			goto out;
-		}
-		aopts.app_name = app_name;
-		aopts.app_ctx = dpi;
-	}
+	if (!a.co.no_dpi && rasflow_pipeline_dpi_start(&run, CMD, &aopts) < 0)
+		goto out;
 	an = rasflow_analysis_new(rs, site, &aopts);
 	if (an == NULL) {
 		fprintf(stderr, "rasflow analyze: out of memory\n");
 		goto out;
 	}
-	run.dpi = dpi;
 	run.an = an;
-
-	memset(&hooks, 0, sizeof(hooks));
-	hooks.user = &run;
-	hooks.is_service_port = hook_service_port;
-	hooks.on_new = hook_new;
-	hooks.on_packet = hook_packet;
-	hooks.on_end = hook_end;
+	rasflow_pipeline_hooks(&run, &hooks);
 	rasflow_flowtab_default_opts(&fopts);
-	if (a.max_flows)
-		fopts.max_flows = a.max_flows;
+	if (a.co.max_flows)
+		fopts.max_flows = a.co.max_flows;
 	eng = rasflow_engine_new(&fopts, &hooks);
 	if (eng == NULL) {
 		fprintf(stderr, "rasflow analyze: out of memory\n");
@@ -632,23 +463,11 @@ int rasflow_cmd_analyze(int argc, char **argv)
 		goto out;
 	}
 
-	memset(&ci, 0, sizeof(ci));
-	ci.files = a.captures;
-	ci.nfiles = a.ncaptures;
-	ci.packets = eng->st.packets;
-	ci.bytes = eng->st.wire_bytes;
-	ci.start = eng->st.packets ? eng->st.first_ts : 0;
-	ci.end = eng->st.packets ? eng->st.last_ts : 0;
-	ci.decode_errors = eng->st.undecoded;
-	ci.dec = &eng->dec;
-	ci.flows = rasflow_flowtab_stats(eng->ft);
+	rasflow_pipeline_capture_info(&ci, eng, a.captures, a.ncaptures);
 	ci.warnings = (const char *const *)warnings;
 	ci.nwarnings = nwarnings;
-	err = rasflow_analysis_finish(an, &ci);
-	if (err < 0) {
-		fprintf(stderr, "rasflow analyze: out of memory while classifying\n");
+	if (rasflow_pipeline_finish(&run, CMD, &ci) < 0)
 		goto out;
-	}
 
 	if (base != NULL && rasflow_baseline_compare(base, an, &bdiff) < 0) {
 		fprintf(stderr, "rasflow analyze: out of memory while comparing with %s\n",
@@ -657,47 +476,26 @@ int rasflow_cmd_analyze(int argc, char **argv)
 	}
 
 	memset(&ropts, 0, sizeof(ropts));
-	ropts.ndpi_version = dpi != NULL ? rasflow_dpi_version() : NULL;
 	ropts.baseline = base;
 	ropts.baseline_diff = base != NULL ? &bdiff : NULL;
-	if (a.format == RASFLOW_FMT_TEXT) {
-		bool tty = isatty(fileno(out));
-		const char *nc = getenv("NO_COLOR");
-
-		ropts.utf8 = tty;
-		ropts.color = tty && (nc == NULL || *nc == '\0');
-		err = rasflow_report_text(an, &ropts, out);
-	} else if (a.format == RASFLOW_FMT_JSON) {
-		err = rasflow_report_json(an, &ropts, out);
-	} else if (a.format == RASFLOW_FMT_DOT) {
-		err = rasflow_report_dot(an, &ropts, out);
-	} else {
-		err = rasflow_report_jsonl(an, &ropts, out);
-	}
-	if (err == 0 && fflush(out) != 0)
-		err = RASFLOW_EIO;
-	if (err < 0) {
-		fprintf(stderr, "%s: cannot write the report%s\n",
-			a.output ? a.output : "standard output",
-			err == RASFLOW_ENOMEM ? " (out of memory)" : "");
+	if (rasflow_pipeline_report(&run, a.format, &ropts, out, a.co.output) < 0)
 		goto out;
-	}
 	/* --baseline: regressions decide; an explicit --fail-on adds its kinds */
 	if (base != NULL)
 		rc = bdiff.regressions > 0 ||
-		     (a.fail_on_set && rasflow_analysis_count(an, a.fail_on) > 0) ?
+		     (a.co.fail_on_set && rasflow_analysis_count(an, a.co.fail_on) > 0) ?
 			     RASFLOW_EXIT_FINDINGS : RASFLOW_EXIT_OK;
 	else
-		rc = rasflow_analysis_count(an, a.fail_on) > 0 ? RASFLOW_EXIT_FINDINGS :
+		rc = rasflow_analysis_count(an, a.co.fail_on) > 0 ? RASFLOW_EXIT_FINDINGS :
 								  RASFLOW_EXIT_OK;
 out:
 	if (out != stdout && fclose(out) != 0 && rc != RASFLOW_EXIT_ERROR) {
-		fprintf(stderr, "%s: cannot write the report: %s\n", a.output, strerror(errno));
+		fprintf(stderr, "%s: cannot write the report: %s\n", a.co.output, strerror(errno));
 		rc = RASFLOW_EXIT_ERROR;
 	}
 	rasflow_engine_free(eng);
 	rasflow_analysis_free(an);
-	rasflow_dpi_free(dpi);
+	rasflow_dpi_free(run.dpi);
 	rasflow_baseline_diff_fini(&bdiff);
 	rasflow_baseline_free(base);
 	rasflow_capture_free(cap);

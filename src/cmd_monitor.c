@@ -26,9 +26,12 @@
 #include "rasflow/engine.h"
 #include "rasflow/err.h"
 #include "rasflow/monitor.h"
+#include "rasflow/pipeline.h"
 #include "rasflow/report.h"
 #include "rasflow/rules.h"
 #include "rasflow/site.h"
+
+#define CMD "monitor"
 
 #define TICK_MS 250
 
@@ -37,11 +40,10 @@
 static volatile sig_atomic_t sig_wake, sig_term, sig_hup;
 
 struct args {
-	const char *rules, *site, *output, *iface, *user;
+	struct rasflow_cli_common co;	/* --rules, --site, -o, --no-dpi, --fail-on, --max-flows */
+	const char *iface, *user;
 	char *filter;			/* BPF words joined; owned */
-	bool jsonl, no_dpi;
-	unsigned fail_on;
-	unsigned long max_flows;	/* 0 = default */
+	bool jsonl;
 	unsigned long interval, syn_timeout;
 };
 
@@ -50,15 +52,13 @@ struct run {
 	const struct args *a;
 	struct rasflow_ruleset *rs;	/* current rules and site (owned; swapped on reload) */
 	struct rasflow_site *site;
-	struct rasflow_dpi *dpi;	/* NULL with --no-dpi */
-	struct rasflow_analysis *an;
+	struct rasflow_pipeline pl;	/* DPI (NULL with --no-dpi), the analysis, pl.rs = rs */
 	struct rasflow_monitor *mon;
 	struct rasflow_engine *eng;
 	struct rasflow_capture *cap;
 	size_t max_flows;
 	FILE *out;
 	bool utf8;
-	int err;			/* first error from the analysis (ENOMEM) */
 	bool write_failed;
 	rasflow_ts next_stats;
 };
@@ -72,78 +72,42 @@ static void on_signal(int sig)
 	sig_wake = 1;
 }
 
-static bool hook_service_port(void *user, uint8_t proto, uint16_t port)
+static void watch_new(void *user, struct rasflow_flow *f)
 {
 	struct run *r = user;
 
-	return rasflow_rules_known_port(r->rs, proto, port);
-}
-
-static void hook_new(void *user, struct rasflow_flow *f, const struct rasflow_pkt *p)
-{
-	struct run *r = user;
-
-	(void)p;
-	if (r->dpi != NULL)
-		rasflow_dpi_flow_new(r->dpi, f);
 	rasflow_monitor_flow_new(r->mon, f);
 }
 
-static void hook_packet(void *user, struct rasflow_flow *f, const struct rasflow_pkt *p, int dir,
-			rasflow_ts ts)
+static void watch_app(void *user, struct rasflow_flow *f, rasflow_ts ts)
 {
 	struct run *r = user;
-	uint8_t before = f->app_state;
 	char nb[128];
 
-	if (r->dpi == NULL)
-		return;
-	rasflow_dpi_flow_packet(r->dpi, f, p, dir, ts);
-	if (before != RASFLOW_APP_DETECTED && f->app_state == RASFLOW_APP_DETECTED)
-		rasflow_monitor_flow_app(r->mon, f,
-					 rasflow_dpi_app_name(r->dpi, f->app_master, f->app_proto,
-							      nb, sizeof(nb)), ts);
+	rasflow_monitor_flow_app(r->mon, f,
+				 rasflow_dpi_app_name(r->pl.dpi, f->app_master, f->app_proto, nb,
+						      sizeof(nb)), ts);
 }
 
-static void hook_event(void *user, struct rasflow_flow *f, int event, rasflow_ts ts)
+static void watch_event(void *user, struct rasflow_flow *f, int event, rasflow_ts ts)
 {
 	struct run *r = user;
 
 	rasflow_monitor_flow_event(r->mon, f, event, ts);
 }
 
-static void hook_end(void *user, struct rasflow_flow *f, enum rasflow_flow_end why)
+static void watch_end(void *user, struct rasflow_flow *f, enum rasflow_flow_end why)
 {
 	struct run *r = user;
-	int err;
 
-	if (r->dpi != NULL)
-		rasflow_dpi_flow_end(r->dpi, f);
 	rasflow_monitor_flow_end(r->mon, f, why);
-	err = rasflow_analysis_flow(r->an, f);
-	if (err && r->err == 0)
-		r->err = err;
-}
-
-static void on_name(void *user, const struct rasflow_addr *a, const char *name)
-{
-	struct run *r = user;
-	int err = rasflow_analysis_name(r->an, a, name);
-
-	if (err && r->err == 0)
-		r->err = err;
-}
-
-static const char *app_name(void *ctx, uint16_t master, uint16_t proto, char *buf, size_t len)
-{
-	return rasflow_dpi_app_name(ctx, master, proto, buf, len);
 }
 
 /* Output failed: say so once and stop the run. */
 static void write_failed(struct run *r)
 {
 	if (!r->write_failed)
-		fprintf(stderr, "%s: cannot write: %s\n", r->a->output ? r->a->output :
+		fprintf(stderr, "%s: cannot write: %s\n", r->a->co.output ? r->a->co.output :
 			"standard output", strerror(errno));
 	r->write_failed = true;
 	sig_term = 1;
@@ -190,28 +154,6 @@ static void tick(void *user, rasflow_ts now)
 		write_failed(r);
 }
 
-static int usage_error(const char *fmt, const char *arg)
-{
-	fputs("rasflow monitor: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fputs("\n(try 'rasflow help monitor')\n", stderr);
-	return RASFLOW_EXIT_ERROR;
-}
-
-static bool parse_ulong(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (*s < '0' || *s > '9')
-		return false;
-	v = strtoul(s, &end, 10);
-	if (*end != '\0' || v == 0 || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
 /* The BPF words after the options, joined by spaces (NULL when none). */
 static int join_filter(int argc, char **argv, struct args *a)
 {
@@ -236,43 +178,33 @@ static int join_filter(int argc, char **argv, struct args *a)
 /* Parse argv into a; returns -1 when the command should exit with *rc. */
 static int parse_args(int argc, char **argv, struct args *a, int *rc)
 {
-	enum { O_RULES = 256, O_SITE, O_FORMAT, O_NODPI, O_FAILON, O_MAXFLOWS, O_INTERVAL,
-	       O_SYNTIMEOUT };
+	enum { O_FORMAT = RASFLOW_OPT_OWN, O_INTERVAL, O_SYNTIMEOUT };
 	static const struct option opts[] = {
 		{ "interface", required_argument, NULL, 'i' },
-		{ "rules", required_argument, NULL, O_RULES },
-		{ "site", required_argument, NULL, O_SITE },
+		RASFLOW_CLI_COMMON_OPTIONS,
 		{ "format", required_argument, NULL, O_FORMAT },
-		{ "output", required_argument, NULL, 'o' },
-		{ "no-dpi", no_argument, NULL, O_NODPI },
-		{ "fail-on", required_argument, NULL, O_FAILON },
-		{ "max-flows", required_argument, NULL, O_MAXFLOWS },
 		{ "interval", required_argument, NULL, O_INTERVAL },
 		{ "syn-timeout", required_argument, NULL, O_SYNTIMEOUT },
 		{ "user", required_argument, NULL, 'Z' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	unsigned long v;
-	size_t bad;
-	int c;
+	int c, taken;
 
 	memset(a, 0, sizeof(*a));
-	a->fail_on = RASFLOW_FAIL_ON_DEFAULT;
+	a->co.fail_on = RASFLOW_FAIL_ON_DEFAULT;
 	a->interval = 60;
 	a->syn_timeout = 3;
 	optind = 0;	/* glibc: full re-initialisation, so tests may call us twice */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+i:o:Z:h", opts, NULL)) != -1) {
+		taken = rasflow_cli_common_opt(CMD, c, &a->co, rc);
+		if (taken < 0)
+			return -1;
+		if (taken > 0)
+			continue;
 		switch (c) {
 		case 'i':
 			a->iface = optarg;
-			break;
-		case O_RULES:
-			a->rules = optarg;
-			break;
-		case O_SITE:
-			a->site = optarg;
 			break;
 		case O_FORMAT:
 			if (strcmp(optarg, "text") == 0) {
@@ -280,103 +212,40 @@ static int parse_args(int argc, char **argv, struct args *a, int *rc)
 			} else if (strcmp(optarg, "jsonl") == 0) {
 				a->jsonl = true;
 			} else {
-				*rc = usage_error("unknown format '%s' (monitor: text or jsonl)", optarg);
+				*rc = rasflow_cli_usage_error(CMD, "unknown format '%s' (monitor: text or jsonl)",
+							      optarg);
 				return -1;
 			}
-			break;
-		case 'o':
-			a->output = optarg;
 			break;
 		case 'Z':
 			a->user = optarg;
 			break;
-		case O_NODPI:
-			a->no_dpi = true;
-			break;
-		case O_FAILON:
-			if (rasflow_analysis_parse_kinds(optarg, &a->fail_on, &bad) < 0) {
-				*rc = usage_error("--fail-on: unknown kind in '%s' (failed, unexpected, missing, mismatch, all or none)",
-						  optarg);
-				return -1;
-			}
-			break;
-		case O_MAXFLOWS:
-			if (!parse_ulong(optarg, 1ul << 30, &v)) {
-				*rc = usage_error("--max-flows: '%s' is not a number from 1 to 1073741824",
-						  optarg);
-				return -1;
-			}
-			a->max_flows = v;
-			break;
 		case O_INTERVAL:
-			if (!parse_ulong(optarg, 7ul * 86400, &a->interval)) {
-				*rc = usage_error("--interval: '%s' is not a number of seconds from 1 to 604800",
-						  optarg);
+			if (!rasflow_cli_parse_ulong(optarg, 7ul * 86400, &a->interval)) {
+				*rc = rasflow_cli_usage_error(CMD, "--interval: '%s' is not a number of seconds from 1 to 604800",
+							      optarg);
 				return -1;
 			}
 			break;
 		case O_SYNTIMEOUT:
-			if (!parse_ulong(optarg, 3600, &a->syn_timeout)) {
-				*rc = usage_error("--syn-timeout: '%s' is not a number of seconds from 1 to 3600",
-						  optarg);
+			if (!rasflow_cli_parse_ulong(optarg, 3600, &a->syn_timeout)) {
+				*rc = rasflow_cli_usage_error(CMD, "--syn-timeout: '%s' is not a number of seconds from 1 to 3600",
+							      optarg);
 				return -1;
 			}
 			break;
-		case 'h':
-			rasflow_cli_help("monitor", stdout);
-			*rc = RASFLOW_EXIT_OK;
-			return -1;
 		default:
-			if (optopt != 0 && optopt < 256)
-				fprintf(stderr, "rasflow monitor: option -%c: %s\n", optopt,
-					strchr("ioZ", optopt) ? "needs an argument" : "unknown option");
-			else
-				fprintf(stderr, "rasflow monitor: %s: unknown option or missing argument\n",
-					argv[optind - 1]);
-			fputs("(try 'rasflow help monitor')\n", stderr);
-			*rc = RASFLOW_EXIT_ERROR;
+			*rc = rasflow_cli_bad_option(CMD, "ioZ", argv[optind - 1]);
 			return -1;
 		}
 	}
 	if (a->iface == NULL) {
-		*rc = usage_error("%s", "no interface given (-i IFACE)");
+		*rc = rasflow_cli_usage_error(CMD, "%s", "no interface given (-i IFACE)");
 		return -1;
 	}
 	if (join_filter(argc, argv, a) < 0) {
 		fprintf(stderr, "rasflow monitor: out of memory\n");
 		*rc = RASFLOW_EXIT_ERROR;
-		return -1;
-	}
-	return 0;
-}
-
-/* Rules and site; errors printed with file:line:col. */
-static int load_inputs(const struct args *a, struct rasflow_ruleset **rs,
-		       struct rasflow_site **site)
-{
-	struct rasflow_errlist errs;
-
-	*rs = NULL;
-	*site = NULL;
-	memset(&errs, 0, sizeof(errs));
-	*rs = a->rules ? rasflow_rules_load(a->rules, &errs) : rasflow_rules_builtin(&errs);
-	if (*rs == NULL) {
-		if (errs.n == 0)
-			fprintf(stderr, "%s: cannot load the rules (out of memory)\n",
-				a->rules ? a->rules : "built-in rules");
-		rasflow_err_print(&errs, stderr);
-		return -1;
-	}
-	if (a->site == NULL)
-		return 0;
-	memset(&errs, 0, sizeof(errs));
-	*site = rasflow_site_load(a->site, *rs, &errs);
-	if (*site == NULL) {
-		if (errs.n == 0)
-			fprintf(stderr, "%s: cannot load the site (out of memory)\n", a->site);
-		rasflow_err_print(&errs, stderr);
-		rasflow_rules_free(*rs);
-		*rs = NULL;
 		return -1;
 	}
 	return 0;
@@ -439,17 +308,17 @@ static void reload(struct run *r)
 	int err;
 
 	fprintf(stderr, "rasflow monitor: SIGHUP: reloading %s and %s\n",
-		r->a->rules ? r->a->rules : "the built-in rules",
-		r->a->site ? r->a->site : "no site file");
-	if (load_inputs(r->a, &rs, &site) < 0) {
+		r->a->co.rules ? r->a->co.rules : "the built-in rules",
+		r->a->co.site ? r->a->co.site : "no site file");
+	if (rasflow_pipeline_load(r->a->co.rules, r->a->co.site, &rs, &site) < 0) {
 		fprintf(stderr, "rasflow monitor: reload failed, still using the previous rules and site\n");
 		return;
 	}
-	err = rasflow_analysis_rebind(r->an, rs, site);
+	err = rasflow_analysis_rebind(r->pl.an, rs, site);
 	if (err == 0) {
 		err = rasflow_monitor_reload(r->mon, wall_now());
 		if (err < 0)	/* back to the old files (its windows still match them) */
-			rasflow_analysis_rebind(r->an, r->rs, r->site);
+			rasflow_analysis_rebind(r->pl.an, r->rs, r->site);
 	}
 	if (err < 0) {
 		fprintf(stderr, "rasflow monitor: reload failed (out of memory), still using the previous rules and site\n");
@@ -460,6 +329,7 @@ static void reload(struct run *r)
 	rasflow_site_free(r->site);
 	rasflow_rules_free(r->rs);
 	r->rs = rs;
+	r->pl.rs = rs;
 	r->site = site;
 	fprintf(stderr, "rasflow monitor: reloaded: %zu rules, %zu site entries\n", rs->nrules,
 		site ? rasflow_site_count(site) : (size_t)0);
@@ -508,42 +378,15 @@ static int final_report(struct run *r)
 	struct rasflow_capture_info ci;
 	struct rasflow_report_opts ropts;
 	const char *files[1] = { r->a->iface };
-	struct rasflow_engine *eng = r->eng;
 	int err;
 
-	memset(&ci, 0, sizeof(ci));
-	ci.files = files;
-	ci.nfiles = 1;
-	ci.packets = eng->st.packets;
-	ci.bytes = eng->st.wire_bytes;
-	ci.start = eng->st.packets ? eng->st.first_ts : 0;
-	ci.end = eng->st.packets ? eng->st.last_ts : 0;
-	ci.decode_errors = eng->st.undecoded;
-	ci.dec = &eng->dec;
-	ci.flows = rasflow_flowtab_stats(eng->ft);
-	err = rasflow_analysis_finish(r->an, &ci);
-	if (err < 0) {
-		fprintf(stderr, "rasflow monitor: out of memory while classifying\n");
-		return err;
-	}
-	memset(&ropts, 0, sizeof(ropts));
-	ropts.ndpi_version = r->dpi != NULL ? rasflow_dpi_version() : NULL;
-	if (r->a->jsonl) {
-		err = rasflow_report_jsonl(r->an, &ropts, r->out);
-	} else {
-		const char *nc = getenv("NO_COLOR");
-
-		ropts.utf8 = r->utf8;
-		ropts.color = r->utf8 && (nc == NULL || *nc == '\0');
-		err = rasflow_report_text(r->an, &ropts, r->out);
-	}
-	if (err == 0 && fflush(r->out) != 0)
-		err = RASFLOW_EIO;
+	rasflow_pipeline_capture_info(&ci, r->eng, files, 1);
+	err = rasflow_pipeline_finish(&r->pl, CMD, &ci);
 	if (err < 0)
-		fprintf(stderr, "%s: cannot write the report%s\n",
-			r->a->output ? r->a->output : "standard output",
-			err == RASFLOW_ENOMEM ? " (out of memory)" : "");
-	return err;
+		return err;
+	memset(&ropts, 0, sizeof(ropts));
+	return rasflow_pipeline_report(&r->pl, r->a->jsonl ? RASFLOW_FMT_JSONL : RASFLOW_FMT_TEXT,
+				       &ropts, r->out, r->a->co.output);
 }
 
 int rasflow_cmd_monitor(int argc, char **argv)
@@ -565,8 +408,9 @@ int rasflow_cmd_monitor(int argc, char **argv)
 	if (parse_args(argc, argv, &a, &rc) < 0)
 		return rc;
 	run.a = &a;
-	if (load_inputs(&a, &run.rs, &run.site) < 0)
+	if (rasflow_pipeline_load(a.co.rules, a.co.site, &run.rs, &run.site) < 0)
 		goto out;
+	run.pl.rs = run.rs;
 
 	rasflow_capture_default_opts(&copts);
 	copts.filter = a.filter;
@@ -577,10 +421,10 @@ int rasflow_cmd_monitor(int argc, char **argv)
 		rasflow_err_print(&errs, stderr);
 		goto out;
 	}
-	if (a.output != NULL && strcmp(a.output, "-") != 0) {
-		run.out = fopen(a.output, "a");
+	if (a.co.output != NULL && strcmp(a.co.output, "-") != 0) {
+		run.out = fopen(a.co.output, "a");
 		if (run.out == NULL) {
-			fprintf(stderr, "%s: cannot write: %s\n", a.output, strerror(errno));
+			fprintf(stderr, "%s: cannot write: %s\n", a.co.output, strerror(errno));
 			run.out = stdout;
 			goto out;
 		}
@@ -591,38 +435,25 @@ int rasflow_cmd_monitor(int argc, char **argv)
 	run.utf8 = isatty(fileno(run.out));
 
 	rasflow_analysis_default_opts(&aopts);
-	aopts.fail_on = a.fail_on;
-	if (!a.no_dpi) {
-		struct rasflow_dpi_opts dopts;
-
-		rasflow_dpi_default_opts(&dopts);
-		dopts.on_name = on_name;
-		dopts.user = &run;
-		run.dpi = rasflow_dpi_new(&dopts);
-		if (run.dpi == NULL) {
-			fprintf(stderr, "rasflow monitor: cannot start nDPI (out of memory)\n");
-			goto out;
-		}
-		aopts.app_name = app_name;
-		aopts.app_ctx = run.dpi;
-	}
-	run.an = rasflow_analysis_new(run.rs, run.site, &aopts);
+	aopts.fail_on = a.co.fail_on;
+	if (!a.co.no_dpi && rasflow_pipeline_dpi_start(&run.pl, CMD, &aopts) < 0)
+		goto out;
+	run.pl.an = rasflow_analysis_new(run.rs, run.site, &aopts);
 	rasflow_monitor_default_opts(&mopts);
 	mopts.syn_timeout = (unsigned)a.syn_timeout;
 	mopts.on_alert = on_alert;
 	mopts.user = &run;
-	run.mon = run.an ? rasflow_monitor_new(run.an, &mopts) : NULL;
+	run.mon = run.pl.an ? rasflow_monitor_new(run.pl.an, &mopts) : NULL;
 
-	memset(&hooks, 0, sizeof(hooks));
-	hooks.user = &run;
-	hooks.is_service_port = hook_service_port;
-	hooks.on_new = hook_new;
-	hooks.on_packet = hook_packet;
-	hooks.on_event = hook_event;
-	hooks.on_end = hook_end;
+	run.pl.watch.user = &run;
+	run.pl.watch.on_new = watch_new;
+	run.pl.watch.on_app = watch_app;
+	run.pl.watch.on_event = watch_event;
+	run.pl.watch.on_end = watch_end;
+	rasflow_pipeline_hooks(&run.pl, &hooks);
 	rasflow_flowtab_default_opts(&fopts);
-	if (a.max_flows)
-		fopts.max_flows = a.max_flows;
+	if (a.co.max_flows)
+		fopts.max_flows = a.co.max_flows;
 	run.max_flows = fopts.max_flows;
 	run.eng = run.mon ? rasflow_engine_new(&fopts, &hooks) : NULL;
 	if (run.eng == NULL) {
@@ -640,7 +471,7 @@ int rasflow_cmd_monitor(int argc, char **argv)
 		goto out;
 	}
 	rasflow_engine_finish(run.eng);
-	if (run.err) {
+	if (run.pl.err) {
 		fprintf(stderr, "rasflow monitor: out of memory while analysing flows\n");
 		goto out;
 	}
@@ -648,19 +479,19 @@ int rasflow_cmd_monitor(int argc, char **argv)
 		goto out;
 	ms = rasflow_monitor_stats(run.mon);
 	for (int k = 0; k < RASFLOW_FIND_COUNT; k++)
-		if ((a.fail_on >> k & 1) && ms->alerts[k] > 0)
+		if ((a.co.fail_on >> k & 1) && ms->alerts[k] > 0)
 			alerted = true;
-	rc = alerted || rasflow_analysis_count(run.an, a.fail_on) > 0 ? RASFLOW_EXIT_FINDINGS :
-									 RASFLOW_EXIT_OK;
+	rc = alerted || rasflow_analysis_count(run.pl.an, a.co.fail_on) > 0 ?
+		     RASFLOW_EXIT_FINDINGS : RASFLOW_EXIT_OK;
 out:
 	if (run.out != stdout && fclose(run.out) != 0 && rc != RASFLOW_EXIT_ERROR) {
-		fprintf(stderr, "%s: cannot write: %s\n", a.output, strerror(errno));
+		fprintf(stderr, "%s: cannot write: %s\n", a.co.output, strerror(errno));
 		rc = RASFLOW_EXIT_ERROR;
 	}
 	rasflow_engine_free(run.eng);
 	rasflow_monitor_free(run.mon);
-	rasflow_analysis_free(run.an);
-	rasflow_dpi_free(run.dpi);
+	rasflow_analysis_free(run.pl.an);
+	rasflow_dpi_free(run.pl.dpi);
 	rasflow_capture_free(run.cap);
 	rasflow_site_free(run.site);
 	rasflow_rules_free(run.rs);

@@ -237,12 +237,16 @@ static void host_fields(struct jb *b, json_t *o, const struct rasflow_analysis *
 	put(b, o, "last", jts(h->last_seen));
 }
 
-static void edge_fields(struct jb *b, json_t *o, const struct rasflow_analysis *an,
-			const struct rasflow_edge *e)
+/* The contract's fields of one edge (baseline.c uses it for new and changed edges). */
+json_t *rasflow_report_edge_json(const struct rasflow_analysis *an, const struct rasflow_edge *e)
 {
 	const struct rasflow_ruleset *rs = rasflow_analysis_ruleset(an);
-	json_t *ids = json_array();
+	struct jb jb = { false };
+	struct jb *b = &jb;
+	json_t *o = json_object();
 
+	if (o == NULL)
+		return NULL;
 	put(b, o, "proto", jproto(e->proto));
 	put(b, o, "src", jaddr(&e->src));
 	put(b, o, "dst", jaddr(&e->dst));
@@ -259,6 +263,24 @@ static void edge_fields(struct jb *b, json_t *o, const struct rasflow_analysis *
 	put(b, o, "bytes", json_integer((json_int_t)(e->bytes[0] + e->bytes[1])));
 	put(b, o, "first", jts(e->first));
 	put(b, o, "last", jts(e->last));
+	if (jb.nomem) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* The contract's edge fields, then the additions. */
+static void edge_fields(struct jb *b, json_t *o, const struct rasflow_analysis *an,
+			const struct rasflow_edge *e)
+{
+	const struct rasflow_ruleset *rs = rasflow_analysis_ruleset(an);
+	json_t *ids = json_array();
+	json_t *c = rasflow_report_edge_json(an, e);
+
+	if (c == NULL || json_object_update(o, c) != 0)
+		b->nomem = true;
+	json_decref(c);
 	/* additions */
 	put(b, o, "outcome_detail", jstr_or_null(e->detail));
 	put(b, o, "packets_back", json_integer((json_int_t)e->pkts[1]));

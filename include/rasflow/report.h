@@ -9,6 +9,7 @@
 #ifndef RASFLOW_REPORT_H
 #define RASFLOW_REPORT_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -41,6 +42,10 @@ int rasflow_report_json(const struct rasflow_analysis *an, const struct rasflow_
 			FILE *out);
 int rasflow_report_jsonl(const struct rasflow_analysis *an, const struct rasflow_report_opts *o,
 			 FILE *out);
+/* One edge's contract fields (proto ... last), in the order of the JSON
+ * report's "edges" (which adds more after them). A new reference, or NULL
+ * when out of memory. */
+json_t *rasflow_report_edge_json(const struct rasflow_analysis *an, const struct rasflow_edge *e);
 /* Graphviz digraph (docs/output.md "DOT graph"): hosts in role clusters,
  * listed edges coloured by verdict, missing findings dashed; `dot -Tsvg`. */
 int rasflow_report_dot(const struct rasflow_analysis *an, const struct rasflow_report_opts *o,
