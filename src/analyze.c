@@ -27,31 +27,63 @@ void rasflow_analysis_default_opts(struct rasflow_analysis_opts *o)
 	o->max_edges = DEFAULT_MAX_EDGES;
 }
 
-/* FNV-1a over bytes, seeded; good enough for addresses we do not choose. */
-static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
+static inline uint64_t load64(const uint8_t *p)
 {
-	const uint8_t *b = p;
+	uint64_t v;
 
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 0x100000001b3ull;
-	}
-	return h ^ (h >> 29);
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* The word at p read big-endian, so that word order is memcmp's order. */
+static inline uint64_t load64_be(const uint8_t *p)
+{
+	uint64_t v = load64(p);
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	v = __builtin_bswap64(v);
+#endif
+	return v;
+}
+
+static inline bool addr_eq(const struct rasflow_addr *a, const struct rasflow_addr *b)
+{
+	return ((load64(a->b) ^ load64(b->b)) | (load64(a->b + 8) ^ load64(b->b + 8))) == 0;
+}
+
+/* One multiply-and-rotate round of the hash. */
+static inline uint64_t hash_round(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * HASH_SEED;
+	return (h << 31) | (h >> 33);
+}
+
+/* Murmur3's finalizer: every input bit reaches the low (bucket) bits. */
+static inline uint64_t hash_final(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	return h ^ (h >> 33);
 }
 
 static uint64_t host_hash(const struct rasflow_addr *a)
 {
-	return hash_bytes(HASH_SEED, a->b, 16);
+	uint64_t h = hash_round(HASH_SEED, load64(a->b));
+
+	return hash_final(hash_round(h, load64(a->b + 8)));
 }
 
 static uint64_t edge_hash(const struct rasflow_addr *s, const struct rasflow_addr *d,
 			  uint8_t proto, uint16_t port)
 {
-	uint8_t tail[3] = { proto, (uint8_t)(port >> 8), (uint8_t)port };
-	uint64_t h = hash_bytes(HASH_SEED, s->b, 16);
+	uint64_t h = hash_round(HASH_SEED, load64(s->b));
 
-	h = hash_bytes(h, d->b, 16);
-	return hash_bytes(h, tail, sizeof(tail));
+	h = hash_round(h, load64(s->b + 8));
+	h = hash_round(h, load64(d->b));
+	h = hash_round(h, load64(d->b + 8));
+	return hash_final(hash_round(h, (uint64_t)proto << 16 | port));
 }
 
 struct rasflow_analysis *rasflow_analysis_new(const struct rasflow_ruleset *rs,
@@ -72,12 +104,12 @@ struct rasflow_analysis *rasflow_analysis_new(const struct rasflow_ruleset *rs,
 		an->o.max_hosts = DEFAULT_MAX_HOSTS;
 	if (an->o.max_edges == 0)
 		an->o.max_edges = DEFAULT_MAX_EDGES;
-	an->nhbuckets = 1024;
-	an->nebuckets = 1024;
-	an->hbuckets = calloc(an->nhbuckets, sizeof(*an->hbuckets));
-	an->ebuckets = calloc(an->nebuckets, sizeof(*an->ebuckets));
+	an->nhslots = 1024;
+	an->neslots = 1024;
+	an->hslots = calloc(an->nhslots, sizeof(*an->hslots));
+	an->eslots = calloc(an->neslots, sizeof(*an->eslots));
 	an->rstat = calloc(rs->nrules ? rs->nrules : 1, sizeof(*an->rstat));
-	if (an->hbuckets == NULL || an->ebuckets == NULL || an->rstat == NULL) {
+	if (an->hslots == NULL || an->eslots == NULL || an->rstat == NULL) {
 		rasflow_analysis_free(an);
 		return NULL;
 	}
@@ -136,82 +168,72 @@ void rasflow_analysis_free(struct rasflow_analysis *an)
 	free(an->cap.files);
 	free(an->cap.warnings);
 	free(an->hosts);
-	free(an->hbuckets);
+	free(an->hslots);
 	free(an->edges);
-	free(an->ebuckets);
+	free(an->eslots);
 	free(an->findings);
 	free(an->rstat);
 	free(an);
 }
 
-/* Double a bucket array and rehash a dense table into it. */
-static int rehash_hosts(struct rasflow_analysis *an)
+/* Put index idx with hash h into the first free slot of its probe run. */
+static void slot_put(struct rasflow_ana_slot *slots, size_t n, uint32_t h, uint32_t idx)
 {
-	size_t n = an->nhbuckets * 2;
-	uint32_t *b = calloc(n, sizeof(*b));
+	size_t k = h & (n - 1);
 
-	if (b == NULL)
+	while (slots[k].idx != 0)
+		k = (k + 1) & (n - 1);
+	slots[k].hash = h;
+	slots[k].idx = idx + 1;
+}
+
+/* Double an index when one more entry would fill it beyond half; the
+ * entries themselves are not touched (the slots keep their hashes). */
+static int slots_grow(struct rasflow_ana_slot **slots, size_t *n, size_t used)
+{
+	if ((used + 1) * 2 <= *n)
+		return 0;
+
+	size_t m = *n * 2;
+	struct rasflow_ana_slot *s = calloc(m, sizeof(*s));
+
+	if (s == NULL)
 		return RASFLOW_ENOMEM;
-	for (size_t i = 0; i < an->nhosts; i++) {
-		size_t k = host_hash(&an->hosts[i].addr) & (n - 1);
-
-		an->hosts[i].hnext = b[k];
-		b[k] = (uint32_t)(i + 1);
-	}
-	free(an->hbuckets);
-	an->hbuckets = b;
-	an->nhbuckets = n;
+	for (size_t i = 0; i < *n; i++)
+		if ((*slots)[i].idx != 0)
+			slot_put(s, m, (*slots)[i].hash, (*slots)[i].idx - 1);
+	free(*slots);
+	*slots = s;
+	*n = m;
 	return 0;
 }
 
-static int rehash_edges(struct rasflow_analysis *an)
+/* Host index by address and its hash, or RASFLOW_NOHOST. */
+static uint32_t host_lookup(const struct rasflow_analysis *an, const struct rasflow_addr *a,
+			    uint32_t h)
 {
-	size_t n = an->nebuckets * 2;
-	uint32_t *b = calloc(n, sizeof(*b));
+	size_t mask = an->nhslots - 1;
 
-	if (b == NULL)
-		return RASFLOW_ENOMEM;
-	for (size_t i = 0; i < an->nedges; i++) {
-		struct rasflow_edge *e = &an->edges[i];
-		size_t k = edge_hash(&e->src, &e->dst, e->proto, e->dport) & (n - 1);
+	for (size_t k = h & mask; an->hslots[k].idx != 0; k = (k + 1) & mask) {
+		const struct rasflow_ana_slot *s = &an->hslots[k];
 
-		e->hnext = b[k];
-		b[k] = (uint32_t)(i + 1);
+		if (s->hash == h && addr_eq(&an->hosts[s->idx - 1].addr, a))
+			return s->idx - 1;
 	}
-	free(an->ebuckets);
-	an->ebuckets = b;
-	an->nebuckets = n;
-	return 0;
-}
-
-static int host_cmp_addr(const void *key, const void *elem)
-{
-	const struct rasflow_host *h = elem;
-
-	return rasflow_addr_cmp(key, &h->addr);
+	return RASFLOW_NOHOST;
 }
 
 uint32_t rasflow_ana_host_find(const struct rasflow_analysis *an, const struct rasflow_addr *a)
 {
-	if (an->sorted) {
-		const struct rasflow_host *h = bsearch(a, an->hosts, an->nhosts, sizeof(*h),
-						       host_cmp_addr);
-
-		return h != NULL ? (uint32_t)(h - an->hosts) : RASFLOW_NOHOST;
-	}
-	uint32_t i = an->hbuckets[host_hash(a) & (an->nhbuckets - 1)];
-
-	for (; i != 0; i = an->hosts[i - 1].hnext)
-		if (memcmp(an->hosts[i - 1].addr.b, a->b, 16) == 0)
-			return i - 1;
-	return RASFLOW_NOHOST;
+	return host_lookup(an, a, (uint32_t)host_hash(a));
 }
 
 /* Find or create a host; RASFLOW_NOHOST when the table is full (counted) or
  * on ENOMEM (*err set). */
 static uint32_t host_get(struct rasflow_analysis *an, const struct rasflow_addr *a, int *err)
 {
-	uint32_t i = rasflow_ana_host_find(an, a);
+	uint32_t hash = (uint32_t)host_hash(a);
+	uint32_t i = host_lookup(an, a, hash);
 
 	if (i != RASFLOW_NOHOST)
 		return i;
@@ -230,12 +252,11 @@ static uint32_t host_get(struct rasflow_analysis *an, const struct rasflow_addr 
 		an->hosts = p;
 		an->hosts_alloc = n;
 	}
-	if (an->nhosts >= an->nhbuckets && rehash_hosts(an) < 0) {
+	if (slots_grow(&an->hslots, &an->nhslots, an->nhosts) < 0) {
 		*err = RASFLOW_ENOMEM;
 		return RASFLOW_NOHOST;
 	}
 	struct rasflow_host *h = &an->hosts[an->nhosts];
-	size_t k = host_hash(a) & (an->nhbuckets - 1);
 
 	memset(h, 0, sizeof(*h));
 	h->addr = *a;
@@ -245,8 +266,7 @@ static uint32_t host_get(struct rasflow_analysis *an, const struct rasflow_addr 
 		if (h->site_host)
 			h->name = h->site->name;
 	}
-	h->hnext = an->hbuckets[k];
-	an->hbuckets[k] = (uint32_t)(an->nhosts + 1);
+	slot_put(an->hslots, an->nhslots, hash, (uint32_t)an->nhosts);
 	return (uint32_t)an->nhosts++;
 }
 
@@ -274,16 +294,20 @@ static bool proto_has_ports(uint8_t proto)
 }
 
 static uint32_t edge_find(const struct rasflow_analysis *an, const struct rasflow_addr *s,
-			  const struct rasflow_addr *d, uint8_t proto, uint16_t port)
+			  const struct rasflow_addr *d, uint8_t proto, uint16_t port, uint32_t h)
 {
-	uint32_t i = an->ebuckets[edge_hash(s, d, proto, port) & (an->nebuckets - 1)];
+	size_t mask = an->neslots - 1;
 
-	for (; i != 0; i = an->edges[i - 1].hnext) {
-		const struct rasflow_edge *e = &an->edges[i - 1];
+	for (size_t k = h & mask; an->eslots[k].idx != 0; k = (k + 1) & mask) {
+		if (an->eslots[k].hash != h)
+			continue;
 
-		if (e->proto == proto && e->dport == port && memcmp(e->src.b, s->b, 16) == 0 &&
-		    memcmp(e->dst.b, d->b, 16) == 0)
-			return i - 1;
+		uint32_t i = an->eslots[k].idx - 1;
+		const struct rasflow_edge *e = &an->edges[i];
+
+		if (e->proto == proto && e->dport == port && addr_eq(&e->src, s) &&
+		    addr_eq(&e->dst, d))
+			return i;
 	}
 	return RASFLOW_NOHOST;
 }
@@ -291,7 +315,8 @@ static uint32_t edge_find(const struct rasflow_analysis *an, const struct rasflo
 static uint32_t edge_get(struct rasflow_analysis *an, const struct rasflow_flow *f, int *err)
 {
 	uint16_t port = proto_has_ports(f->proto) ? f->dport : 0;
-	uint32_t i = edge_find(an, &f->src, &f->dst, f->proto, port);
+	uint32_t hash = (uint32_t)edge_hash(&f->src, &f->dst, f->proto, port);
+	uint32_t i = edge_find(an, &f->src, &f->dst, f->proto, port, hash);
 
 	if (i != RASFLOW_NOHOST)
 		return i;
@@ -310,12 +335,11 @@ static uint32_t edge_get(struct rasflow_analysis *an, const struct rasflow_flow 
 		an->edges = p;
 		an->edges_alloc = n;
 	}
-	if (an->nedges >= an->nebuckets && rehash_edges(an) < 0) {
+	if (slots_grow(&an->eslots, &an->neslots, an->nedges) < 0) {
 		*err = RASFLOW_ENOMEM;
 		return RASFLOW_NOHOST;
 	}
 	struct rasflow_edge *e = &an->edges[an->nedges];
-	size_t k = edge_hash(&f->src, &f->dst, f->proto, port) & (an->nebuckets - 1);
 
 	memset(e, 0, sizeof(*e));
 	e->src = f->src;
@@ -325,8 +349,7 @@ static uint32_t edge_get(struct rasflow_analysis *an, const struct rasflow_flow 
 	e->dport = port;
 	e->src_host = e->dst_host = RASFLOW_NOHOST;
 	e->rule = -1;
-	e->hnext = an->ebuckets[k];
-	an->ebuckets[k] = (uint32_t)(an->nedges + 1);
+	slot_put(an->eslots, an->neslots, hash, (uint32_t)an->nedges);
 	return (uint32_t)an->nedges++;
 }
 
@@ -524,10 +547,12 @@ int rasflow_analysis_name(struct rasflow_analysis *an, const struct rasflow_addr
 
 char *rasflow_ana_vfmt(const char *fmt, va_list ap)
 {
+	char buf[1024];
 	va_list ap2;
 
+	/* most strings fit the stack buffer: format once, then copy */
 	va_copy(ap2, ap);
-	int n = vsnprintf(NULL, 0, fmt, ap2);
+	int n = vsnprintf(buf, sizeof(buf), fmt, ap2);
 
 	va_end(ap2);
 	if (n < 0)
@@ -535,7 +560,11 @@ char *rasflow_ana_vfmt(const char *fmt, va_list ap)
 
 	char *s = malloc((size_t)n + 1);
 
-	if (s != NULL)
+	if (s == NULL)
+		return NULL;
+	if ((size_t)n < sizeof(buf))
+		memcpy(s, buf, (size_t)n + 1);
+	else
 		vsnprintf(s, (size_t)n + 1, fmt, ap);
 	return s;
 }
@@ -644,6 +673,15 @@ static int copy_capture(struct rasflow_analysis *an, const struct rasflow_captur
 	return 0;
 }
 
+/* Rebuild the host hash index after the host array was compacted or sorted. */
+static void reindex_hosts(struct rasflow_analysis *an)
+{
+	memset(an->hslots, 0, an->nhslots * sizeof(*an->hslots));
+	for (size_t i = 0; i < an->nhosts; i++)
+		slot_put(an->hslots, an->nhslots, (uint32_t)host_hash(&an->hosts[i].addr),
+			 (uint32_t)i);
+}
+
 /* Drop hosts known only from a server name (a DNS answer for an address
  * that never took part in a flow); rebuild the index and the edges' links. */
 static void drop_name_only_hosts(struct rasflow_analysis *an)
@@ -665,13 +703,7 @@ static void drop_name_only_hosts(struct rasflow_analysis *an)
 	if (j == an->nhosts)
 		return;
 	an->nhosts = j;
-	memset(an->hbuckets, 0, an->nhbuckets * sizeof(*an->hbuckets));
-	for (size_t i = 0; i < an->nhosts; i++) {
-		size_t k = host_hash(&an->hosts[i].addr) & (an->nhbuckets - 1);
-
-		an->hosts[i].hnext = an->hbuckets[k];
-		an->hbuckets[k] = (uint32_t)(i + 1);
-	}
+	reindex_hosts(an);
 	for (size_t i = 0; i < an->nedges; i++) {
 		struct rasflow_edge *e = &an->edges[i];
 
@@ -698,44 +730,127 @@ static int add_site_hosts(struct rasflow_analysis *an)
 	return 0;
 }
 
-static int cmp_host(const void *x, const void *y)
-{
-	const struct rasflow_host *a = x, *b = y;
+/* Sort key of a host or an edge: the order of rasflow_addr_cmp on the
+ * addresses, then protocol and port. */
+struct sort_key {
+	uint64_t w[4];			/* big-endian words of the address(es) */
+	uint32_t tail;			/* proto << 16 | port (edges) */
+	uint32_t idx;			/* index before sorting */
+};
 
-	return rasflow_addr_cmp(&a->addr, &b->addr);
+static inline bool key_less(const struct sort_key *a, const struct sort_key *b)
+{
+	for (int i = 0; i < 4; i++)
+		if (a->w[i] != b->w[i])
+			return a->w[i] < b->w[i];
+	return a->tail < b->tail;
 }
 
-static int cmp_edge(const void *x, const void *y)
+/* Bottom-up merge sort of n keys with tmp (n keys) as scratch; returns
+ * whichever of the two holds the result. */
+static struct sort_key *sort_keys(struct sort_key *k, struct sort_key *tmp, size_t n)
 {
-	const struct rasflow_edge *a = x, *b = y;
-	int c = rasflow_addr_cmp(&a->src, &b->src);
+	for (size_t w = 1; w < n; w *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * w) {
+			size_t mid = lo + w < n ? lo + w : n;
+			size_t hi = lo + 2 * w < n ? lo + 2 * w : n;
+			size_t i = lo, j = mid, o = lo;
 
-	if (c == 0)
-		c = rasflow_addr_cmp(&a->dst, &b->dst);
-	if (c == 0)
-		c = (a->proto > b->proto) - (a->proto < b->proto);
-	if (c == 0)
-		c = (a->dport > b->dport) - (a->dport < b->dport);
-	return c;
+			while (i < mid && j < hi)
+				tmp[o++] = key_less(&k[j], &k[i]) ? k[j++] : k[i++];
+			while (i < mid)
+				tmp[o++] = k[i++];
+			while (j < hi)
+				tmp[o++] = k[j++];
+		}
+
+		struct sort_key *t = k;
+
+		k = tmp;
+		tmp = t;
+	}
+	return k;
+}
+
+/* Put n elements of size sz in key order: element k[i].idx goes to i.
+ * Follows the permutation's cycles in place; k[].idx is used up. */
+static void permute(void *base, size_t sz, struct sort_key *k, size_t n, void *spare)
+{
+	char *a = base;
+
+	for (size_t i = 0; i < n; i++) {
+		if (k[i].idx == i)
+			continue;
+		memcpy(spare, a + i * sz, sz);
+
+		size_t j = i;
+
+		while (k[j].idx != i) {
+			size_t from = k[j].idx;
+
+			memcpy(a + j * sz, a + from * sz, sz);
+			k[j].idx = (uint32_t)j;
+			j = from;
+		}
+		memcpy(a + j * sz, spare, sz);
+		k[j].idx = (uint32_t)j;
+	}
 }
 
 /* Sort hosts by address and edges by key; remap the edges' host indexes. */
 static int sort_tables(struct rasflow_analysis *an)
 {
-	if (an->nhosts > 0)
-		qsort(an->hosts, an->nhosts, sizeof(*an->hosts), cmp_host);
-	an->sorted = true;
+	size_t n = an->nhosts > an->nedges ? an->nhosts : an->nedges;
+	struct sort_key *keys = NULL, *tmp = NULL, *k;
+
+	if (n > 0) {
+		keys = calloc(n, sizeof(*keys));
+		tmp = malloc(n * sizeof(*tmp));
+		if (keys == NULL || tmp == NULL) {
+			free(keys);
+			free(tmp);
+			return RASFLOW_ENOMEM;
+		}
+	}
+	if (an->nhosts > 0) {
+		struct rasflow_host spare;
+
+		for (size_t i = 0; i < an->nhosts; i++) {
+			keys[i].w[0] = load64_be(an->hosts[i].addr.b);
+			keys[i].w[1] = load64_be(an->hosts[i].addr.b + 8);
+			keys[i].idx = (uint32_t)i;
+		}
+		k = sort_keys(keys, tmp, an->nhosts);
+		permute(an->hosts, sizeof(*an->hosts), k, an->nhosts, &spare);
+		reindex_hosts(an);
+	}
 	for (size_t i = 0; i < an->nedges; i++) {
 		struct rasflow_edge *e = &an->edges[i];
 
 		e->src_host = rasflow_ana_host_find(an, &e->src);
 		e->dst_host = e->dst_group ? RASFLOW_NOHOST : rasflow_ana_host_find(an, &e->dst);
 	}
-	if (an->nedges > 0)
-		qsort(an->edges, an->nedges, sizeof(*an->edges), cmp_edge);
-	/* hash chains are stale now; lookups go through bsearch */
-	free(an->ebuckets);
-	an->ebuckets = NULL;
+	if (an->nedges > 0) {
+		struct rasflow_edge spare;
+
+		for (size_t i = 0; i < an->nedges; i++) {
+			const struct rasflow_edge *e = &an->edges[i];
+
+			keys[i].w[0] = load64_be(e->src.b);
+			keys[i].w[1] = load64_be(e->src.b + 8);
+			keys[i].w[2] = load64_be(e->dst.b);
+			keys[i].w[3] = load64_be(e->dst.b + 8);
+			keys[i].tail = (uint32_t)e->proto << 16 | e->dport;
+			keys[i].idx = (uint32_t)i;
+		}
+		k = sort_keys(keys, tmp, an->nedges);
+		permute(an->edges, sizeof(*an->edges), k, an->nedges, &spare);
+	}
+	free(keys);
+	free(tmp);
+	/* hash chains are stale now; edges are not looked up after this */
+	free(an->eslots);
+	an->eslots = NULL;
 	return 0;
 }
 

@@ -24,6 +24,12 @@ struct rasflow_obs {
 	struct rasflow_addr peer;	/* the first initiator it answered */
 };
 
+/* One slot of an open-addressing index (hosts or edges). */
+struct rasflow_ana_slot {
+	uint32_t hash;			/* low 32 bits of the key's hash */
+	uint32_t idx;			/* index + 1, 0 = empty */
+};
+
 struct rasflow_analysis {
 	const struct rasflow_ruleset *rs;
 	const struct rasflow_site *site;	/* may be NULL */
@@ -31,13 +37,13 @@ struct rasflow_analysis {
 
 	struct rasflow_host *hosts;		/* dense array; hash index below */
 	size_t nhosts, hosts_alloc;
-	uint32_t *hbuckets;			/* index + 1, 0 = empty */
-	size_t nhbuckets;			/* power of two */
+	struct rasflow_ana_slot *hslots;	/* linear probing, at most half full */
+	size_t nhslots;				/* power of two */
 
 	struct rasflow_edge *edges;
 	size_t nedges, edges_alloc;
-	uint32_t *ebuckets;
-	size_t nebuckets;
+	struct rasflow_ana_slot *eslots;	/* freed once edges are sorted */
+	size_t neslots;
 
 	struct rasflow_finding *findings;
 	size_t nfindings, findings_alloc;
@@ -47,7 +53,6 @@ struct rasflow_analysis {
 	struct rasflow_analysis_stats st;
 	struct rasflow_capture_summary cap;
 	bool finished;
-	bool sorted;				/* hosts sorted: lookups use bsearch */
 
 	rasflow_roleset all_roles;		/* every role of the ruleset */
 	rasflow_roleset ext_roles;		/* class external */
