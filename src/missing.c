@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "analyze_int.h"
+#include "rasflow/rules_emit.h"
 
 #define LABEL_LEN (RASFLOW_ADDR_STRLEN + 300)
 
@@ -30,31 +31,6 @@ static bool edge_has_rule(const struct rasflow_edge *e, size_t rule)
 		if (e->rules[i] == rule)
 			return true;
 	return false;
-}
-
-/* "tcp/20003", "tcp,udp/30004", "ip:112". */
-static const char *rule_ports(const struct rasflow_rule *r, char *buf, size_t len)
-{
-	size_t used = 0;
-
-	buf[0] = '\0';
-	if (r->transports & RASFLOW_T_IP) {
-		snprintf(buf, len, "ip:%u", r->ipproto);
-		return buf;
-	}
-	used += (size_t)snprintf(buf, len, "%s%s%s", (r->transports & RASFLOW_T_TCP) ? "tcp" : "",
-				 (r->transports & RASFLOW_T_TCP) && (r->transports & RASFLOW_T_UDP) ?
-					 "," : "",
-				 (r->transports & RASFLOW_T_UDP) ? "udp" : "");
-	for (size_t i = 0; i < r->nports && used < len; i++) {
-		if (r->ports[i].lo == r->ports[i].hi)
-			used += (size_t)snprintf(buf + used, len - used, "%s%u", i ? "," : "/",
-						 r->ports[i].lo);
-		else
-			used += (size_t)snprintf(buf + used, len - used, "%s%u-%u", i ? "," : "/",
-						 r->ports[i].lo, r->ports[i].hi);
-	}
-	return buf;
 }
 
 /* What the capture shows about a silent host, as the end of a sentence. */
@@ -130,7 +106,7 @@ static int missing_rule(struct rasflow_analysis *an, size_t ri, struct mark *m)
 			d->in_failed |= failed;
 		}
 	}
-	rule_ports(r, ports, sizeof(ports));
+	rasflow_rule_proto_ports_str(r, ports, sizeof(ports));
 
 	struct rasflow_finding t = {
 		.kind = RASFLOW_FIND_MISSING, .severity = RASFLOW_SEV_ERROR, .rule = (int)ri,

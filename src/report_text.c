@@ -11,6 +11,7 @@
 
 #include "rasflow/err.h"
 #include "rasflow/report.h"
+#include "rasflow/rules_emit.h"
 
 #ifndef RASFLOW_VERSION
 #define RASFLOW_VERSION "unknown"
@@ -220,30 +221,6 @@ static void hosts(const struct tw *w, const struct rasflow_analysis *an)
 	}
 }
 
-/* "tcp,udp/20003" for a rule. */
-static const char *rule_ports(const struct rasflow_rule *r, char *buf, size_t len)
-{
-	size_t used;
-
-	if (r->transports & RASFLOW_T_IP) {
-		snprintf(buf, len, "ip:%u", r->ipproto);
-		return buf;
-	}
-	used = (size_t)snprintf(buf, len, "%s%s%s", (r->transports & RASFLOW_T_TCP) ? "tcp" : "",
-				(r->transports & RASFLOW_T_TCP) && (r->transports & RASFLOW_T_UDP) ?
-					"," : "",
-				(r->transports & RASFLOW_T_UDP) ? "udp" : "");
-	for (size_t i = 0; i < r->nports && used < len; i++) {
-		if (r->ports[i].lo == r->ports[i].hi)
-			used += (size_t)snprintf(buf + used, len - used, "%s%u", i ? "," : "/",
-						 r->ports[i].lo);
-		else
-			used += (size_t)snprintf(buf + used, len - used, "%s%u-%u", i ? "," : "/",
-						 r->ports[i].lo, r->ports[i].hi);
-	}
-	return buf;
-}
-
 static void coverage(const struct tw *w, const struct rasflow_analysis *an)
 {
 	const struct rasflow_ruleset *rs = rasflow_analysis_ruleset(an);
@@ -284,7 +261,7 @@ static void coverage(const struct tw *w, const struct rasflow_analysis *an)
 			 rs->roles[r->dst].id);
 		fprintf(w->out, "  %s%-8s%s %-24s %-*s %-22s %u\n", col(w, c),
 			rasflow_rule_state_name(st[i].state), col(w, C_OFF), r->id,
-			w->utf8 ? 36 : 34, rb, rule_ports(r, pb, sizeof(pb)), st[i].edges);
+			w->utf8 ? 36 : 34, rb, rasflow_rule_proto_ports_str(r, pb, sizeof(pb)), st[i].edges);
 	}
 }
 

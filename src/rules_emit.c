@@ -75,6 +75,32 @@ const char *rasflow_rule_transport_str(const struct rasflow_rule *r, char *buf, 
 	return buf;
 }
 
+/* "tcp,udp/80,443", "udp/30009" or "ip:112": transports and ports as the
+ * reports write them (silently cut at len). */
+const char *rasflow_rule_proto_ports_str(const struct rasflow_rule *r, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	if (r->transports & RASFLOW_T_IP) {
+		snprintf(buf, len, "ip:%u", r->ipproto);
+		return buf;
+	}
+	used += (size_t)snprintf(buf, len, "%s%s%s", (r->transports & RASFLOW_T_TCP) ? "tcp" : "",
+				 (r->transports & RASFLOW_T_TCP) && (r->transports & RASFLOW_T_UDP) ?
+					 "," : "",
+				 (r->transports & RASFLOW_T_UDP) ? "udp" : "");
+	for (size_t i = 0; i < r->nports && used < len; i++) {
+		if (r->ports[i].lo == r->ports[i].hi)
+			used += (size_t)snprintf(buf + used, len - used, "%s%u", i ? "," : "/",
+						 r->ports[i].lo);
+		else
+			used += (size_t)snprintf(buf + used, len - used, "%s%u-%u", i ? "," : "/",
+						 r->ports[i].lo, r->ports[i].hi);
+	}
+	return buf;
+}
+
 const char *rasflow_rule_ports_str(const struct rasflow_rule *r, char *buf, size_t size)
 {
 	size_t o = 0;

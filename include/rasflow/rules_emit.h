@@ -29,6 +29,8 @@ int rasflow_rules_emit_md(const struct rasflow_ruleset *rs, FILE *out);
 const char *rasflow_rule_transport_str(const struct rasflow_rule *r, char *buf, size_t size);
 
 /* "80,443" / "135,49152-65535" / "-" into buf (cut with "..." if too long). */
+/* "tcp,udp/80,443" or "ip:112", as the reports print a rule's traffic. */
+const char *rasflow_rule_proto_ports_str(const struct rasflow_rule *r, char *buf, size_t len);
 const char *rasflow_rule_ports_str(const struct rasflow_rule *r, char *buf, size_t size);
 
 #endif
