@@ -687,14 +687,23 @@ static inline bool fast_eth_ip4(const uint8_t *b, uint32_t caplen, struct rasflo
 enum rasflow_dec rasflow_decode_frame(int dlt, const uint8_t *bytes, uint32_t caplen,
 				      struct rasflow_pkt *pkt, struct rasflow_dec_stats *st)
 {
+	if (dlt == DLT_EN10MB && fast_eth_ip4(bytes, caplen, pkt)) {
+		st->frames++;
+		return RASFLOW_DEC_OK;
+	}
+	return rasflow_decode_frame_general(dlt, bytes, caplen, pkt, st);
+}
+
+enum rasflow_dec rasflow_decode_frame_general(int dlt, const uint8_t *bytes, uint32_t caplen,
+					      struct rasflow_pkt *pkt,
+					      struct rasflow_dec_stats *st)
+{
 	struct cur c = { bytes, caplen };
 	struct ipinfo ii;
 	enum rasflow_dec r;
 	unsigned ver = 0;
 
 	st->frames++;
-	if (dlt == DLT_EN10MB && fast_eth_ip4(bytes, caplen, pkt))
-		return RASFLOW_DEC_OK;
 	pkt_reset(pkt);
 	r = link_hdr(dlt, &c, &ver, pkt, st);
 	if (r != RASFLOW_DEC_OK)

@@ -123,6 +123,14 @@ bool rasflow_decode_dlt_supported(int dlt);
 enum rasflow_dec rasflow_decode_frame(int dlt, const uint8_t *bytes, uint32_t caplen,
 				      struct rasflow_pkt *pkt, struct rasflow_dec_stats *stats);
 
+/* The same decoder without its fast path for untagged Ethernet/IPv4/TCP-UDP
+ * frames: every frame goes through the general layer-by-layer code. Results,
+ * packet fields and stats are the same as rasflow_decode_frame's; the tests
+ * and the decode fuzz target check exactly that. */
+enum rasflow_dec rasflow_decode_frame_general(int dlt, const uint8_t *bytes, uint32_t caplen,
+					      struct rasflow_pkt *pkt,
+					      struct rasflow_dec_stats *stats);
+
 const char *rasflow_dec_layer_name(enum rasflow_layer l);
 const char *rasflow_dec_result_name(enum rasflow_dec d);
 const char *rasflow_dec_reason_name(enum rasflow_dec_reason r);

@@ -5,12 +5,16 @@
  * is the frame, passed to rasflow_decode_frame with caplen = its size. The
  * result and every pointer the decoder hands back are checked against the
  * frame's bounds, and the borrowed payload is read in full so ASan sees an
- * overrun. The decoder itself never allocates.
+ * overrun. The decoder itself never allocates. The frame is decoded a second
+ * time by rasflow_decode_frame_general (no fast path), into a packet filled
+ * with different garbage, and the two results must agree field by field.
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "rasflow/decode.h"
+#include "../pkt_same.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -37,8 +41,8 @@ static int inside(const uint8_t *p, size_t n, const uint8_t *base, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct rasflow_dec_stats st = { .frames = 0 };
-	struct rasflow_pkt pkt;
+	struct rasflow_dec_stats st = { .frames = 0 }, st2 = { .frames = 0 };
+	struct rasflow_pkt pkt, pkt2;
 	const uint8_t *frame;
 	enum rasflow_dec r;
 	uint32_t caplen;
@@ -52,7 +56,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	frame = data + 2;
 	caplen = (uint32_t)(size - 2);
 
+	memset(&pkt, 0xa5, sizeof(pkt));
+	memset(&pkt2, 0x5a, sizeof(pkt2));
 	r = rasflow_decode_frame(dlt, frame, caplen, &pkt, &st);
+	if (pkt_same(r, &pkt, &st, rasflow_decode_frame_general(dlt, frame, caplen, &pkt2, &st2),
+		     &pkt2, &st2) != NULL)
+		__builtin_trap();	/* the fast path and the general path disagree */
 	if ((unsigned)r >= RASFLOW_DEC_COUNT || pkt.layer >= RASFLOW_L_COUNT ||
 	    pkt.reason >= RASFLOW_R_COUNT || st.frames != 1)
 		__builtin_trap();

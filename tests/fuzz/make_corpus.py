@@ -215,6 +215,57 @@ def decode_seeds(dirs):
         put('decode', struct.pack('>H', sel))
     put('decode', struct.pack('>H', 3) + ip4udp)
     put('decode', struct.pack('>H', 5) + ip4udp[:19])
+    for frame in fast_path_frames():
+        put('decode', struct.pack('>H', 0) + frame, 'fastpath')
+
+
+def fast_path_frames():
+    """Untagged Ethernet/IPv4 TCP and UDP frames at and just past the edges
+    of decode.c's fast path, so the replay compares it with the general path
+    (fuzz_decode.c) where they could part."""
+    eth = bytes.fromhex('005056000001' '005056000002' '0800')
+
+    def ip4(l4, proto, tot=None, ihl=5, frag=0, opts=b''):
+        tot = 20 + len(opts) + len(l4) if tot is None else tot
+        return (bytes([0x40 | ihl, 0]) + struct.pack('>HHH', tot, 7, frag) +
+                bytes([64, proto]) + b'\0\0' + bytes([10, 0, 0, 1, 10, 0, 0, 2]) + opts + l4)
+
+    def tcp(flags, payload=b'', doff=5, opts=b''):
+        return (struct.pack('>HHIIBBHHH', 50000, 20003, 1000, 2000, doff << 4, flags,
+                            64240, 0, 0) + opts + payload)
+
+    def udp(payload, ulen=None):
+        ulen = 8 + len(payload) if ulen is None else ulen
+        return struct.pack('>HHHH', 50000, 53, ulen, 0) + payload
+
+    syn = tcp(0x02, doff=6, opts=b'\x02\x04\x05\xb4')
+    frames = [
+        eth + ip4(tcp(0x02), 6) + b'\0' * 6,                 # SYN, Ethernet padding
+        eth + ip4(syn, 6),                                    # SYN with MSS option
+        eth + ip4(syn, 6)[:20 + 20 + 2],                      # options cut by the snaplen
+        eth + ip4(tcp(0x18, b'GET / HTTP/1.1\r\n\r\n'), 6),  # data
+        eth + ip4(tcp(0x18, b'x' * 40), 6)[:20 + 20 + 10],    # payload cut by the snaplen
+        eth + ip4(tcp(0x10, doff=15), 6),                     # data offset past the segment
+        eth + ip4(tcp(0x10, doff=4), 6),                      # data offset < 5
+        eth + ip4(tcp(0x10), 6)[:20 + 19],                    # TCP header cut
+        eth + ip4(udp(b'q' * 12), 17),                        # UDP
+        eth + ip4(udp(b'q' * 4), 17) + b'\0' * 14,            # UDP, Ethernet padding
+        eth + ip4(udp(b'q' * 12, ulen=10), 17),               # UDP length below the IP's
+        eth + ip4(udp(b'q' * 4, ulen=40), 17),                # UDP length past the IP's
+        eth + ip4(udp(b'q' * 4, ulen=7), 17),                 # UDP length < 8
+        eth + ip4(udp(b'q' * 4), 17)[:20 + 7],                # UDP header cut
+        eth + ip4(tcp(0x02), 6, tot=0),                       # total length 0 (TSO)
+        eth + ip4(tcp(0x02), 6, tot=30),                      # total length inside TCP
+        eth + ip4(tcp(0x02), 6, frag=0x2000),                 # first fragment (MF)
+        eth + ip4(b'\0' * 16, 6, frag=0x0002),               # later fragment
+        eth + ip4(tcp(0x02), 6, ihl=6, opts=b'\x01\x01\x01\x00'),  # IP options
+        eth + ip4(tcp(0x02), 6, ihl=15),                      # IHL past the total length
+        eth + ip4(tcp(0x02), 6, ihl=4),                       # IHL < 5
+        eth + ip4(udp(b''), 1),                               # ICMP: not the fast path
+        eth[:12] + b'\x86\xdd' + ip4(tcp(0x02), 6),          # IPv4 header, IPv6 type
+        eth + bytes([0x60]) + ip4(tcp(0x02), 6)[1:],          # version 6 in an IPv4 type
+    ]
+    return frames
 
 
 def pcap_bytes(lt, recs):
@@ -292,7 +343,8 @@ def main():
     pipeline_seeds(dirs)
     for t in ('rules', 'site', 'decode', 'pipeline'):
         d = os.path.join(CORPUS, t)
-        print('%s: %d files' % (t, len(os.listdir(d))), file=sys.stderr)
+        n = len(os.listdir(d)) if os.path.isdir(d) else 0
+        print('%s: %d files' % (t, n), file=sys.stderr)
 
 
 if __name__ == '__main__':

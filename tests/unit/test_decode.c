@@ -16,6 +16,7 @@
 #include <pcap/pcap.h>
 
 #include "rasflow/decode.h"
+#include "../pkt_same.h"
 
 static uint8_t *buf;			/* the frame under test, exactly caplen bytes */
 static struct rasflow_pkt pkt;
@@ -1261,13 +1262,34 @@ static const char *pcap_dir(char *out, size_t n)
 	return out;
 }
 
+/* The next capture file of directory d that libpcap opens (files named
+ * *.pcap*, not nDPI's *.out); NULL at the end. Empty or unreadable files are
+ * libpcap's business and skipped. path receives the file's path. */
+static pcap_t *next_capture(DIR *d, const char *dir, char *path, size_t n, struct dirent **de)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+
+	while ((*de = readdir(d)) != NULL) {
+		pcap_t *pc;
+
+		if (strstr((*de)->d_name, ".pcap") == NULL || strstr((*de)->d_name, ".out") != NULL)
+			continue;
+		snprintf(path, n, "%s/%s", dir, (*de)->d_name);
+		pc = pcap_open_offline(path, errbuf);
+		if (pc != NULL)
+			return pc;
+	}
+	return NULL;
+}
+
 Test(decode, public_captures)
 {
-	char dir[4096], path[4096 + 256], errbuf[PCAP_ERRBUF_SIZE];
+	char dir[4096], path[4096 + 256];
 	struct rasflow_dec_stats all;
 	unsigned nfiles = 0, nexp = 0;
 	uint64_t npkts = 0;
 	struct dirent *de;
+	pcap_t *pc;
 	DIR *d;
 
 	if (pcap_dir(dir, sizeof(dir)) == NULL)
@@ -1275,20 +1297,13 @@ Test(decode, public_captures)
 	d = opendir(dir);
 	cr_assert_not_null(d);
 	memset(&all, 0, sizeof(all));
-	while ((de = readdir(d)) != NULL) {
+	while ((pc = next_capture(d, dir, path, sizeof(path), &de)) != NULL) {
 		const struct expect_file *e = NULL;
 		struct pcap_pkthdr *h;
 		const u_char *bytes;
 		unsigned i = 0;
-		pcap_t *pc;
 		int dlt;
 
-		if (strstr(de->d_name, ".pcap") == NULL || strstr(de->d_name, ".out") != NULL)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		pc = pcap_open_offline(path, errbuf);
-		if (pc == NULL)
-			continue;	/* empty or unreadable: libpcap's business */
 		nfiles++;
 		for (size_t k = 0; k < sizeof(expected) / sizeof(expected[0]); k++)
 			if (strcmp(de->d_name, expected[k].name) == 0)
@@ -1334,4 +1349,64 @@ Test(decode, public_captures)
 					rasflow_dec_result_name(r),
 					(unsigned long long)all.by[l][r]);
 	fprintf(stderr, "\n");
+}
+
+/* Decode every frame of every capture in dir with rasflow_decode_frame and
+ * with rasflow_decode_frame_general (no fast path), into packets prefilled
+ * with different garbage, and require them to agree. Counts frames and those
+ * the fast path takes (untagged Ethernet, IPv4, TCP/UDP, not a fragment). */
+static void paths_agree_in(const char *dir, uint64_t *frames, uint64_t *fast)
+{
+	char path[4096 + 256];
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	pcap_t *pc;
+
+	cr_assert_not_null(d, "%s", dir);
+	while ((pc = next_capture(d, dir, path, sizeof(path), &de)) != NULL) {
+		struct pcap_pkthdr *h;
+		const u_char *bytes;
+		uint64_t n = 0;
+		int dlt;
+
+		dlt = pcap_datalink(pc);
+		while (pcap_next_ex(pc, &h, &bytes) == 1) {
+			struct rasflow_dec_stats sa = { 0 }, sb = { 0 };
+			struct rasflow_pkt a, b;
+			enum rasflow_dec ra, rb;
+			const char *diff;
+
+			memset(&a, 0xa5, sizeof(a));
+			memset(&b, 0x5a, sizeof(b));
+			ra = rasflow_decode_frame(dlt, bytes, h->caplen, &a, &sa);
+			rb = rasflow_decode_frame_general(dlt, bytes, h->caplen, &b, &sb);
+			n++;
+			diff = pkt_same(ra, &a, &sa, rb, &b, &sb);
+			cr_assert_null(diff, "%s frame %llu: fast and general paths differ in %s",
+				       path, (unsigned long long)n, diff);
+			if (dlt == DLT_EN10MB && ra == RASFLOW_DEC_OK && a.nvlan == 0 &&
+			    a.ipver == 4 && a.frag == RASFLOW_FRAG_NONE && (a.proto == 6 || a.proto == 17))
+				(*fast)++;
+		}
+		*frames += n;
+		pcap_close(pc);
+	}
+	closedir(d);
+}
+
+Test(decode, fast_path_agrees_with_general_path)
+{
+	const char *src = getenv("RASFLOW_SRCDIR");
+	char dir[4096];
+	uint64_t frames = 0, fast = 0;
+
+	cr_assert_not_null(src, "RASFLOW_SRCDIR not set");
+	snprintf(dir, sizeof(dir), "%s/pcaps", src);
+	paths_agree_in(dir, &frames, &fast);
+	cr_assert_gt(fast, 100, "the committed captures exercise the fast path (%llu frames)",
+		     (unsigned long long)fast);
+	if (pcap_dir(dir, sizeof(dir)) != NULL)
+		paths_agree_in(dir, &frames, &fast);
+	fprintf(stderr, "# %llu frames agree, %llu of them fast-path\n",
+		(unsigned long long)frames, (unsigned long long)fast);
 }
