@@ -56,6 +56,7 @@ struct rasflow_capture {
 	size_t next;			/* next file to read */
 	rasflow_ts now;			/* latest time seen by the loop */
 	rasflow_ts next_tick;		/* 0 until the first packet or timeout */
+	uint32_t untick;		/* offline: packets since the last tick */
 	struct pcap_stat last;		/* previous pcap_stats, to widen its 32-bit counters */
 	struct rasflow_capture_stats st;
 	struct ahead_frame ring[AHEAD_RING];	/* offline read-ahead */
@@ -317,9 +318,15 @@ static void maybe_tick(struct rasflow_capture *c, void (*tick)(void *, rasflow_t
 		c->next_tick = c->now + every;
 		return;
 	}
-	if (c->now < c->next_tick)
+	/* Offline, packet time can stand still for a long run: a later file
+	 * whose timestamps are earlier than the last one's, or a burst with one
+	 * timestamp. A tick every RASFLOW_TICK_PACKETS packets keeps the
+	 * caller's progress line moving; now is the same as before then. */
+	if (c->now < c->next_tick && (c->live || ++c->untick < RASFLOW_TICK_PACKETS))
 		return;
-	c->next_tick = c->now + every;
+	if (c->now >= c->next_tick)
+		c->next_tick = c->now + every;
+	c->untick = 0;
 	if (c->live)
 		refresh_stats(c);
 	tick(user, c->now);

@@ -69,7 +69,8 @@ void rasflow_capture_free(struct rasflow_capture *c);
 /* Feed every packet to eng until the input ends or *stop (may be NULL)
  * becomes nonzero. tick (may be NULL) gets the current time: packet time
  * offline, and on a quiet live interface the wall clock, where idle flows are
- * also expired. Flows are not flushed: call rasflow_engine_finish afterwards.
+ * also expired. Offline it is also called, with the time unchanged, after
+ * RASFLOW_TICK_PACKETS packets without a tick (packet time can stand still). Flows are not flushed: call rasflow_engine_finish afterwards.
  * Returns 0 (all read, or stopped), RASFLOW_CAPTURE_PARTIAL, or a negative
  * RASFLOW_E* with a message in err (a file that vanished since open, a live
  * interface that failed); what was read before is counted either way. */

@@ -52,11 +52,14 @@
  * packet arriving for a flow already past its timeout still starts a new one. */
 #define RASFLOW_FLOW_SWEEP_US		1000000
 
-/* Flows allocated per slab (one malloc); about 216 KB per slab. */
+/* Flow slots per slab (power of two), about 200 KB. Small tables malloc a
+ * slab at a time; tables whose cap needs 4 MB or more carve slabs from
+ * 2 MB-aligned chunks that may get transparent huge pages (flow.c). */
 #define RASFLOW_FLOW_SLAB		1024
 
-/* Initial hash buckets (power of two); doubled whenever flows > buckets,
- * up to the power of two at or above max_flows. */
+/* Initial slots of the open-addressed flow index (power of two, >= 16). It
+ * doubles when more than 3/4 of its slots are in use, up to the first size
+ * that holds max_flows at 3/4. */
 #define RASFLOW_FLOW_MIN_BUCKETS	1024
 
 /* Direct-mapped cache (power of two) mapping (src, dst, proto, IP id) of
@@ -80,5 +83,10 @@
 /* Tick interval (ms of packet time offline, wall time on a quiet live
  * interface): how often the loop calls the caller's tick hook. */
 #define RASFLOW_DEF_TICK_MS		1000
+
+/* Offline, the tick hook is also called after this many packets without
+ * one, with an unchanged time: packet time can stand still (a later file
+ * whose timestamps are earlier), the caller's progress line must not. */
+#define RASFLOW_TICK_PACKETS		65536
 
 #endif

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "rasflow/capture.h"
+#include "rasflow/config.h"
 
 #define T0_SEC 1700000000L
 
@@ -282,6 +283,40 @@ Test(capture, ticks_follow_packet_time)
 	cr_assert_eq(rasflow_capture_run(c, e, s_tick, &s, NULL, &el), 0);
 	/* first packet arms the clock at t=0; ticks at 1.0 s, 2.5 s, 3.5 s */
 	cr_assert_eq(s.ticks, 3);
+	rasflow_engine_free(e);
+	rasflow_capture_free(c);
+}
+
+/* A second file whose timestamps lie before the first file's: packet time
+ * stands still for all of it, and without the packet-count tick the caller's
+ * progress line would freeze until the end. */
+Test(capture, ticks_go_on_when_packet_time_stands_still)
+{
+	const struct frame late[] = { FR(f_udp, 10 * 1000000) };
+	const size_t n = RASFLOW_TICK_PACKETS + RASFLOW_TICK_PACKETS / 2;
+	struct frame *early = calloc(n, sizeof(*early));
+	struct rasflow_errlist el = { .n = 0 };
+	struct rasflow_capture_opts o;
+	struct rasflow_capture *c;
+	struct rasflow_engine *e;
+	const char *p[2];
+	struct seen s;
+
+	cr_assert_not_null(early);
+	for (size_t i = 0; i < n; i++)
+		early[i] = (struct frame)FR(f_udp, (long)i);
+	p[0] = write_pcap("late.pcap", DLT_EN10MB, late, 1);
+	p[1] = write_pcap("early.pcap", DLT_EN10MB, early, n);
+	free(early);
+	rasflow_capture_default_opts(&o);
+	o.tick_ms = 1000;
+	c = rasflow_capture_open_offline(p, 2, &o, &el);
+	cr_assert_not_null(c);
+	e = engine(&s);
+	cr_assert_eq(rasflow_capture_run(c, e, s_tick, &s, NULL, &el), 0);
+	/* armed at 10 s by the first file; packet time never reaches 11 s */
+	cr_assert_eq(s.ticks, 1, "one tick per RASFLOW_TICK_PACKETS packets, got %d", s.ticks);
+	cr_assert_eq(e->st.packets, n + 1);
 	rasflow_engine_free(e);
 	rasflow_capture_free(c);
 }
