@@ -591,69 +591,58 @@ static inline void pkt_reset(struct rasflow_pkt *pkt)
 	pkt->reason = RASFLOW_R_NONE;
 }
 
-/* Fill the fields the general path leaves at their reset values on an OK
- * untagged IPv4 TCP/UDP frame, and the IP ones it copies from ipinfo. */
-static inline void fast_fill(struct rasflow_pkt *pkt, const uint8_t *h, uint32_t tot,
-			     uint32_t l3cap)
+/*
+ * The fast path: the common frame in one straight run. Ethernet II with at
+ * most one VLAN tag, then IPv4 with a nonzero total length and not a
+ * fragment, or IPv6 with TCP or UDP as its first next header (no extension
+ * headers), then a TCP or UDP header that transport() would accept. Every
+ * check link_hdr(), ip4_hdr(), ip6_hdr() and transport() make on such a frame
+ * is made here first; anything else returns false with pkt untouched and the
+ * general path decodes the frame. On true, pkt holds exactly what the general
+ * path would have left in it (every field pkt_reset() clears): the decode
+ * fuzz target and the unit tests compare the two frame by frame.
+ */
+
+/* Does transport() accept this TCP or UDP header of an unfragmented packet
+ * (left bytes captured, wire bytes on the wire, left <= wire)? */
+static inline bool fast_l4_ok(uint8_t proto, const uint8_t *l4, uint32_t left, uint32_t wire)
 {
-	pkt->ipver = 4;
-	pkt->proto = h[9];
-	pkt->ttl = h[8];
+	uint32_t thl, ulen;
+
+	switch (proto) {
+	case IPP_TCP:
+		if (left < 20)
+			return false;
+		thl = (uint32_t)(l4[12] >> 4) * 4;
+		return thl >= 20 && thl <= wire;
+	case IPP_UDP:
+		if (left < 8)
+			return false;
+		ulen = be16(l4 + 4);
+		return ulen >= 8 && ulen <= wire;
+	default:
+		return false;
+	}
+}
+
+/* What transport() fills for a header fast_l4_ok() accepted, plus the
+ * fields of pkt_reset() that stay at their reset values on this path. */
+static inline void fast_l4_fill(struct rasflow_pkt *pkt, uint8_t proto, const uint8_t *l4,
+				uint32_t left, uint32_t wire)
+{
+	uint32_t thl, pw;
+
+	pkt->proto = proto;
 	pkt->frag = RASFLOW_FRAG_NONE;
-	pkt->frag_id = be16(h + 4);
-	addr_v4(&pkt->src, h + 12);
-	addr_v4(&pkt->dst, h + 16);
-	pkt->nvlan = 0;
-	pkt->vlan[0] = 0;
-	pkt->vlan[1] = 0;
-	pkt->ip_len = tot;
-	pkt->l3 = h;
-	pkt->l3_caplen = l3cap;
+	pkt->sport = be16(l4);
+	pkt->dport = be16(l4 + 2);
 	pkt->icmp_type = 0;
 	pkt->icmp_code = 0;
 	pkt->icmp_unreach = false;
 	pkt->layer = RASFLOW_L_LINK;
 	pkt->reason = RASFLOW_R_NONE;
-}
-
-/*
- * The common case in one straight run: untagged Ethernet II, IPv4 with a
- * nonzero total length, not a fragment, and a TCP or UDP header that
- * link_hdr(), ip4_hdr() and transport() would accept. Every check those make
- * is made here first; anything else returns false with pkt untouched and the
- * general path decodes the frame. On true, pkt holds exactly what the
- * general path would have left in it (every field pkt_reset() clears).
- */
-static inline bool fast_eth_ip4(const uint8_t *b, uint32_t caplen, struct rasflow_pkt *pkt)
-{
-	const uint8_t *h = b + 14, *l4;
-	uint32_t cap, hlen, tot, l3cap, left, wire, thl, ulen, pw;
-
-	if (caplen < 14 + 20 || be16(b + 12) != ETH_IPV4 || h[0] >> 4 != 4)
-		return false;
-	cap = caplen - 14;
-	hlen = (uint32_t)(h[0] & 0x0f) * 4;
-	tot = be16(h + 2);
-	/* tot >= hlen >= 20; tot == 0 (TSO) and fragments go the long way */
-	if (hlen < 20 || tot < hlen || (be16(h + 6) & 0x3fff) != 0)
-		return false;
-	l3cap = min32(cap, tot);
-	if (hlen > l3cap)
-		return false;
-	l4 = h + hlen;
-	left = l3cap - hlen;
-	wire = tot - hlen;
-
-	switch (h[9]) {
-	case IPP_TCP:
-		if (left < 20)
-			return false;
+	if (proto == IPP_TCP) {
 		thl = (uint32_t)(l4[12] >> 4) * 4;
-		if (thl < 20 || thl > wire)
-			return false;
-		fast_fill(pkt, h, tot, l3cap);
-		pkt->sport = be16(l4);
-		pkt->dport = be16(l4 + 2);
 		pkt->seq = be32(l4 + 4);
 		pkt->ack = be32(l4 + 8);
 		pkt->tcp_flags = l4[13];
@@ -661,33 +650,102 @@ static inline bool fast_eth_ip4(const uint8_t *b, uint32_t caplen, struct rasflo
 		thl = min32(thl, left);	/* options cut by the snaplen */
 		pkt->payload = l4 + thl;
 		pkt->payload_len = left - thl;
-		return true;
-	case IPP_UDP:
-		if (left < 8)
-			return false;
-		ulen = be16(l4 + 4);
-		if (ulen < 8 || ulen > wire)
-			return false;
-		fast_fill(pkt, h, tot, l3cap);
-		pkt->sport = be16(l4);
-		pkt->dport = be16(l4 + 2);
+	} else {
+		pw = (uint32_t)be16(l4 + 4) - 8;
 		pkt->seq = 0;
 		pkt->ack = 0;
 		pkt->tcp_flags = 0;
-		pw = ulen - 8;
 		pkt->payload = l4 + 8;
 		pkt->payload_len = min32(left - 8, pw);
 		pkt->payload_wire = pw;
-		return true;
-	default:
-		return false;
 	}
+}
+
+/* IPv4 from h (cap bytes captured from there). */
+static inline bool fast_ip4(const uint8_t *h, uint32_t cap, struct rasflow_pkt *pkt)
+{
+	uint32_t hlen, tot, l3cap;
+
+	if (cap < 20 || h[0] >> 4 != 4)
+		return false;
+	hlen = (uint32_t)(h[0] & 0x0f) * 4;
+	tot = be16(h + 2);
+	/* tot >= hlen >= 20; tot == 0 (TSO) and fragments go the long way */
+	if (hlen < 20 || tot < hlen || (be16(h + 6) & 0x3fff) != 0)
+		return false;
+	l3cap = min32(cap, tot);
+	if (hlen > l3cap || !fast_l4_ok(h[9], h + hlen, l3cap - hlen, tot - hlen))
+		return false;
+	pkt->ipver = 4;
+	pkt->ttl = h[8];
+	pkt->frag_id = be16(h + 4);
+	addr_v4(&pkt->src, h + 12);
+	addr_v4(&pkt->dst, h + 16);
+	pkt->ip_len = tot;
+	pkt->l3 = h;
+	pkt->l3_caplen = l3cap;
+	fast_l4_fill(pkt, h[9], h + hlen, l3cap - hlen, tot - hlen);
+	return true;
+}
+
+/* IPv6 from h whose next header is TCP or UDP itself. */
+static inline bool fast_ip6(const uint8_t *h, uint32_t cap, struct rasflow_pkt *pkt)
+{
+	uint32_t tot, l3cap;
+
+	if (cap < 40 || h[0] >> 4 != 6)
+		return false;
+	tot = 40 + (uint32_t)be16(h + 4);
+	l3cap = min32(cap, tot);
+	if (!fast_l4_ok(h[6], h + 40, l3cap - 40, tot - 40))
+		return false;
+	pkt->ipver = 6;
+	pkt->ttl = h[7];
+	pkt->frag_id = 0;
+	memcpy(pkt->src.b, h + 8, 16);
+	memcpy(pkt->dst.b, h + 24, 16);
+	pkt->ip_len = tot;
+	pkt->l3 = h;
+	pkt->l3_caplen = l3cap;
+	fast_l4_fill(pkt, h[6], h + 40, l3cap - 40, tot - 40);
+	return true;
+}
+
+/* Ethernet II, untagged or with one VLAN tag of any of the three types. */
+static inline bool fast_eth(const uint8_t *b, uint32_t caplen, struct rasflow_pkt *pkt)
+{
+	uint32_t off = 14;
+	uint16_t et, vid = 0;
+	bool ok;
+
+	if (caplen < 14)
+		return false;
+	et = be16(b + 12);
+	if (et == ETH_8021Q || et == ETH_8021AD || et == ETH_QINQ_OLD) {
+		if (caplen < 18)
+			return false;
+		vid = be16(b + 14) & 0x0fff;
+		et = be16(b + 16);
+		off = 18;
+	}
+	if (et == ETH_IPV4)
+		ok = fast_ip4(b + off, caplen - off, pkt);
+	else if (et == ETH_IPV6)
+		ok = fast_ip6(b + off, caplen - off, pkt);
+	else
+		return false;
+	if (!ok)
+		return false;
+	pkt->nvlan = off == 18;
+	pkt->vlan[0] = vid;
+	pkt->vlan[1] = 0;
+	return true;
 }
 
 enum rasflow_dec rasflow_decode_frame(int dlt, const uint8_t *bytes, uint32_t caplen,
 				      struct rasflow_pkt *pkt, struct rasflow_dec_stats *st)
 {
-	if (dlt == DLT_EN10MB && fast_eth_ip4(bytes, caplen, pkt)) {
+	if (dlt == DLT_EN10MB && fast_eth(bytes, caplen, pkt)) {
 		st->frames++;
 		return RASFLOW_DEC_OK;
 	}

@@ -265,6 +265,35 @@ def fast_path_frames():
         eth[:12] + b'\x86\xdd' + ip4(tcp(0x02), 6),          # IPv4 header, IPv6 type
         eth + bytes([0x60]) + ip4(tcp(0x02), 6)[1:],          # version 6 in an IPv4 type
     ]
+    # one VLAN tag (each type), and two, which the fast path leaves alone
+    for tpid in (b'\x81\x00', b'\x88\xa8', b'\x91\x00'):
+        frames.append(eth[:12] + tpid + b'\x20\x64' + eth[12:] + ip4(tcp(0x02), 6))
+    frames.append(eth[:12] + b'\x81\x00\x00\x64' + eth[12:] + ip4(udp(b'q'), 17)[:10])
+    frames.append(eth[:12] + b'\x81\x00\x00\x64')        # tag cut
+    frames.append(eth[:12] + b'\x88\xa8\x00\xc8\x81\x00\x00\x64' + eth[12:] +
+                  ip4(tcp(0x02), 6))
+
+    def ip6(l4, nh, plen=None):
+        plen = len(l4) if plen is None else plen
+        return (b'\x60\x00\x00\x00' + struct.pack('>H', plen) + bytes([nh, 64]) +
+                bytes.fromhex('fd000000000000000000000000000001') +
+                bytes.fromhex('fd000000000000000000000000000002') + l4)
+
+    eth6 = eth[:12] + b'\x86\xdd'
+    frames += [
+        eth6 + ip6(tcp(0x02), 6),                             # IPv6 SYN
+        eth6 + ip6(tcp(0x18, b'x' * 30), 6)[:40 + 20 + 4],    # payload cut
+        eth6 + ip6(tcp(0x10, doff=15), 6),                    # data offset past the segment
+        eth6 + ip6(udp(b'q' * 8), 17) + b'\0' * 8,            # UDP + trailer
+        eth6 + ip6(udp(b'q' * 8, ulen=30), 17),               # UDP length past the IP's
+        eth6 + ip6(tcp(0x02), 6, plen=0),                     # payload length 0
+        eth6 + ip6(tcp(0x02), 6, plen=4),                     # payload length inside TCP
+        eth6 + ip6(tcp(0x02), 6)[:39],                        # IPv6 header cut
+        eth6 + ip6(b'\x06\x00' + b'\0' * 6 + tcp(0x02), 0),  # hop-by-hop first
+        eth6 + ip6(b'\x06\x00\x00\x01' + b'\0' * 4 + tcp(0x02), 44),  # fragment header
+        eth6 + bytes([0x40]) + ip6(tcp(0x02), 6)[1:],         # version 4 in an IPv6 type
+        eth[:12] + b'\x81\x00\x00\x64' + eth6[12:] + ip6(udp(b'q'), 17),  # tagged IPv6
+    ]
     return frames
 
 
