@@ -1,6 +1,6 @@
 /* bench.c — throughput and peak memory of rasflow's packet path.
  *
- *   bench [--rasflow BIN] [--runs N] [--max-flows N] CAPTURE
+ *   bench [--rasflow BIN] [--runs N] [--max-flows N] [--modes M,...] [--site FILE] CAPTURE
  *
  * Each mode runs in its own child process, so its peak RSS (wait4's
  * ru_maxrss) is its own; the wall time of the best of N runs is kept:
@@ -10,6 +10,7 @@
  *             classification), flows flushed at the end
  *   analyze   `rasflow analyze --no-dpi -o /dev/null` (report written)
  *   dpi       `rasflow analyze -o /dev/null` (nDPI on)
+ * (both with `--site FILE` when given: benchgen --farm writes one),
  * and prints packets/s, ns/packet, flows and peak RSS per mode and the ratio
  * of each to the bare loop: by wall time (best run) and by CPU time (user +
  * system of the child, best run). On a loaded machine the CPU figures are the
@@ -97,8 +98,8 @@ static int run_engine(const char *path, size_t max_flows, int fd)
 }
 
 /* Run one mode `runs` times in children; keep the fastest. */
-static int measure(const char *mode, const char *path, const char *bin, size_t max_flows,
-		   int runs, struct result *best)
+static int measure(const char *mode, const char *path, const char *bin, const char *site,
+		   size_t max_flows, int runs, struct result *best)
 {
 	best->secs = 0;
 	best->cpu = 0;
@@ -123,14 +124,27 @@ static int measure(const char *mode, const char *path, const char *bin, size_t m
 			dup2(open("/dev/null", O_WRONLY), 1);
 			{
 				char mf[32];
+				const char *av[16];
+				int n = 0;
 
 				snprintf(mf, sizeof(mf), "%zu", max_flows ? max_flows : 1000000);
+				av[n++] = bin;
+				av[n++] = "analyze";
 				if (strcmp(mode, "analyze") == 0)
-					execl(bin, bin, "analyze", "--no-dpi", "--max-flows", mf,
-					      "--fail-on", "", "-o", "/dev/null", path, (char *)NULL);
-				else
-					execl(bin, bin, "analyze", "--max-flows", mf, "--fail-on", "",
-					      "-o", "/dev/null", path, (char *)NULL);
+					av[n++] = "--no-dpi";
+				if (site != NULL) {
+					av[n++] = "--site";
+					av[n++] = site;
+				}
+				av[n++] = "--max-flows";
+				av[n++] = mf;
+				av[n++] = "--fail-on";
+				av[n++] = "";
+				av[n++] = "-o";
+				av[n++] = "/dev/null";
+				av[n++] = path;
+				av[n] = NULL;
+				execv(bin, (char *const *)av);
 			}
 			perror(bin);
 			_exit(127);
@@ -168,8 +182,9 @@ int main(int argc, char **argv)
 		{ "runs", required_argument, NULL, 'r' },
 		{ "max-flows", required_argument, NULL, 'm' },
 		{ "modes", required_argument, NULL, 'M' },
+		{ "site", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 } };
-	const char *bin = "build/rasflow", *modes = "bare,engine,analyze,dpi";
+	const char *bin = "build/rasflow", *modes = "bare,engine,analyze,dpi", *site = NULL;
 	size_t max_flows = 0;
 	int runs = 3, c;
 	struct result bare = { 0 };
@@ -180,9 +195,10 @@ int main(int argc, char **argv)
 		case 'r': runs = atoi(optarg); break;
 		case 'm': max_flows = strtoul(optarg, NULL, 10); break;
 		case 'M': modes = optarg; break;
+		case 's': site = optarg; break;
 		default:
 			fprintf(stderr, "usage: bench [--rasflow BIN] [--runs N] [--max-flows N] "
-					"[--modes bare,engine,analyze,dpi] CAPTURE\n");
+					"[--modes bare,engine,analyze,dpi] [--site FILE] CAPTURE\n");
 			return 2;
 		}
 	}
@@ -190,7 +206,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench: one capture file expected\n");
 		return 2;
 	}
-	if (measure("bare", argv[optind], bin, max_flows, runs, &bare) != 0)
+	if (measure("bare", argv[optind], bin, site, max_flows, runs, &bare) != 0)
 		return 1;
 	printf("%-8s %12s %10s %8s %10s %10s %8s %8s\n", "mode", "packets/s", "ns/packet",
 	       "vs bare", "cpu ns/pkt", "flows", "peak RSS", "cpu vs");
@@ -203,7 +219,7 @@ int main(int argc, char **argv)
 		m += n + (m[n] == ',');
 		if (strcmp(mode, "bare") == 0)
 			r = bare;
-		else if (measure(mode, argv[optind], bin, max_flows, runs, &r) != 0)
+		else if (measure(mode, argv[optind], bin, site, max_flows, runs, &r) != 0)
 			return 1;
 		if (r.packets == 0)
 			r.packets = bare.packets;

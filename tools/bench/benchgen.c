@@ -8,6 +8,20 @@
  * with pcap_dump. Deterministic: the same arguments give the same bytes.
  *
  *   benchgen -o OUT.pcap [-p PACKETS] [-f FLOWS] [-c CONCURRENT] [--syn-only]
+ *            [--farm SITE_OUT [--clients N]]
+ *
+ * By default (the "stress" layout) flow ids map straight to addresses: 50,000
+ * client addresses, 200 servers, ports drawn from a short list, so nearly
+ * every flow is an edge of its own and no host has a known role.
+ *
+ * --farm writes a RAS farm instead, and its site file to SITE_OUT: servers of
+ * 20 roles (2 brokers, 4 gateways, 40 RD session hosts, 20 VDI guests, AD,
+ * SQL...) and N clients (default 5000) in a /16, each flow drawn from a rule
+ * of the built-in matrix that such a farm uses (a random rule, then random
+ * hosts of its two roles and a random port of it), 3 % of flows reversed
+ * (rogue: the matrix does not allow them). Failures are systematic: 18 % of
+ * (responder, port) pairs drop or refuse every SYN. IPv6 (servers are
+ * dual-stack) and VLAN tags as in the stress layout.
  *
  * --syn-only writes one SYN per flow, every flow unique: a flood that keeps
  * FLOWS flows open at once (peak-memory measurement).
@@ -19,6 +33,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rasflow/rules.h"
+
 enum kind { K_TCP_OK, K_TCP_UNANSWERED, K_TCP_REFUSED, K_UDP };
 
 struct gen_flow {
@@ -28,7 +44,29 @@ struct gen_flow {
 	uint32_t cseq, sseq;
 	const uint8_t *req;
 	uint16_t reqlen;
+	uint32_t host[2];	/* --farm: client (end 0) and server (end 1) host numbers */
 };
+
+/* --farm: the servers and the rules they exercise. Host number h < nservers
+ * is server h, at 10.20.R.n (R = its role group) and fd00:20::10.20.R.n; the
+ * others are clients 10.30.x.y / fd00:30::x.y. */
+struct farm_server {
+	uint8_t v4[4];
+	const char *roles;	/* as written to the site file */
+	char name[24];
+	rasflow_roleset set;	/* with implied roles */
+};
+
+struct farm {
+	const struct rasflow_ruleset *rs;
+	struct farm_server *srv;
+	uint32_t nservers, nclients;
+	rasflow_roleset client_set;
+	unsigned *rules;	/* rules the farm exercises, users' first */
+	size_t nrules, nuser;	/* how many, and how many are from a client or browser */
+};
+
+static struct farm farm;	/* set up once by main() with --farm */
 
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 
@@ -78,6 +116,28 @@ static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)(v >> 16)); put16
 static void addr(const struct gen_flow *g, int end, uint8_t *out)
 {
 	uint32_t host = end ? (g->id % 200) + 10 : (g->id % 50000) + 1000;
+
+	if (farm.rs != NULL) {
+		uint32_t h = g->host[end];
+		uint8_t v4[4];
+
+		if (h < farm.nservers) {
+			memcpy(v4, farm.srv[h].v4, 4);
+		} else {
+			h -= farm.nservers;
+			v4[0] = 10; v4[1] = 30; v4[2] = (uint8_t)(h / 250); v4[3] = (uint8_t)(1 + h % 250);
+		}
+		if (g->v6) {
+			static const uint8_t pfx[12] = { 0xfd, 0, 0, 0x20 };
+
+			memcpy(out, pfx, 12);
+			out[3] = v4[1] == 30 ? 0x30 : 0x20;
+			memcpy(out + 12, v4, 4);
+		} else {
+			memcpy(out, v4, 4);
+		}
+		return;
+	}
 
 	if (g->v6) {
 		static const uint8_t pfx[8] = { 0xfd, 0, 0, 0x20, 0, 0, 0, 0 };
@@ -160,6 +220,57 @@ static void emit(pcap_dumper_t *d, struct timeval *tv, const struct gen_flow *g,
 	}
 }
 
+/* A random host number with role index role: a client, or one of the
+ * servers that have it (there is one: farm_setup() checked). */
+static uint32_t farm_pick(unsigned role)
+{
+	rasflow_roleset bit = (rasflow_roleset)1 << role;
+	uint32_t n = 0, k;
+
+	if (farm.client_set & bit)
+		return farm.nservers + rnd() % farm.nclients;
+	for (uint32_t i = 0; i < farm.nservers; i++)
+		n += (farm.srv[i].set & bit) != 0;
+	k = rnd() % n;
+	for (uint32_t i = 0; i < farm.nservers; i++)
+		if ((farm.srv[i].set & bit) && k-- == 0)
+			return i;
+	return 0;
+}
+
+/* --farm: a rule, its two hosts and a port, and a kind its transport allows
+ * (TCP outcomes in the proportions of the stress layout's 65/10/8). */
+static void farm_flow(struct gen_flow *g)
+{
+	/* 60 % of flows are users' (rules from a client or browser) */
+	size_t i = rnd() % 100 < 60 ? rnd() % farm.nuser : farm.nuser + rnd() % (farm.nrules - farm.nuser);
+	const struct rasflow_rule *r = &farm.rs->rules[farm.rules[i]];
+	const struct rasflow_portrange *pr = &r->ports[rnd() % r->nports];
+	bool tcp = (r->transports & RASFLOW_T_TCP) &&
+		   (!(r->transports & RASFLOW_T_UDP) || rnd() % 100 < 80);
+	uint32_t broken;
+
+	for (int tries = 0; tries < 8; tries++) {
+		g->host[0] = farm_pick(r->src);
+		g->host[1] = farm_pick(r->dst);
+		if (g->host[0] != g->host[1])
+			break;
+	}
+	g->dport = (uint16_t)(pr->lo + rnd() % ((uint32_t)pr->hi - pr->lo + 1));
+	/* Failures are systematic, as in a farm with a firewall or a service
+	 * problem: on 10 % of (responder, port) pairs every SYN is dropped, on
+	 * 8 % refused; the rest answer. Plus 3 % rogue flows, the rule reversed. */
+	broken = ((g->host[1] * 2654435761u) ^ (g->dport * 40503u)) % 100;
+	g->kind = !tcp ? K_UDP : broken < 10 ? K_TCP_UNANSWERED : broken < 18 ? K_TCP_REFUSED :
+		  K_TCP_OK;
+	if (rnd() % 100 < 3) {	/* rogue */
+		uint32_t t = g->host[0];
+
+		g->host[0] = g->host[1];
+		g->host[1] = t;
+	}
+}
+
 /* Start flow number id with a kind drawn from the mix. */
 static void start(struct gen_flow *g, uint32_t id)
 {
@@ -171,7 +282,9 @@ static void start(struct gen_flow *g, uint32_t id)
 	g->v6 = rnd() % 100 < 15;
 	g->vlan = rnd() % 100 < 20 ? (uint8_t)(1 + rnd() % 4) : 0;
 	g->sport = (uint16_t)(49152 + id % 16000);
-	if (g->kind == K_UDP)
+	if (farm.rs != NULL)
+		farm_flow(g);
+	else if (g->kind == K_UDP)
 		g->dport = udp_ports[rnd() % (sizeof(udp_ports) / 2)];
 	else
 		g->dport = tcp_ports[rnd() % (sizeof(tcp_ports) / 2)];
@@ -229,11 +342,134 @@ static int step(pcap_dumper_t *d, struct timeval *tv, struct gen_flow *g)
 	return g->step < g->nsteps;
 }
 
+/* The servers of --farm: role ids as in the site file, how many. */
+static const struct {
+	const char *roles;
+	unsigned n;
+} farm_roles[] = {
+	{ "console", 1 }, { "webadmin", 1 }, { "broker", 2 }, { "gateway", 4 }, { "halb", 2 },
+	{ "rdsh", 40 }, { "guest", 20 }, { "remotepc", 4 }, { "provider", 2 }, { "enroll", 1 },
+	{ "reporting", 1 }, { "perfmon", 1 }, { "adds", 2 }, { "ca", 1 }, { "sql", 1 },
+	{ "ssrs", 1 }, { "mfa", 1 }, { "smtp", 1 }, { "hyperv", 2 }, { "vmware", 1 },
+};
+
+static const char farm_clients[] = "client,browser";
+
+/* Role set of a comma list of role ids, with implied roles; 0 on an unknown id. */
+static rasflow_roleset farm_set(const struct rasflow_ruleset *rs, const char *list)
+{
+	rasflow_roleset set = 0;
+	char buf[64], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		int i = rasflow_rules_role(rs, t);
+
+		if (i < 0)
+			return 0;
+		set |= (rasflow_roleset)1 << i;
+	}
+	return rasflow_rules_close_roles(rs, set);
+}
+
+/* Build the farm from the built-in matrix, pick the rules it exercises and
+ * write its site file. Returns 0, or 2 with a message. */
+static int farm_setup(const char *site_path, uint32_t nclients)
+{
+	struct rasflow_errlist err = { .n = 0 };
+	const struct rasflow_ruleset *rs = rasflow_rules_builtin(&err);
+	rasflow_roleset have = 0;
+	uint32_t n = 0;
+	FILE *f;
+
+	if (rs == NULL || nclients == 0 || nclients > 250 * 256) {
+		fprintf(stderr, "benchgen: --farm: %s\n",
+			rs ? "--clients must be 1..64000" : "built-in rules do not load");
+		return 2;
+	}
+	for (size_t i = 0; i < sizeof(farm_roles) / sizeof(*farm_roles); i++)
+		n += farm_roles[i].n;
+	farm.rs = rs;
+	farm.srv = calloc(n, sizeof(*farm.srv));
+	farm.rules = calloc(rs->nrules, sizeof(*farm.rules));
+	if (farm.srv == NULL || farm.rules == NULL)
+		return 2;
+	farm.nclients = nclients;
+	farm.client_set = farm_set(rs, farm_clients);
+	have = farm.client_set;
+	for (size_t i = 0; i < sizeof(farm_roles) / sizeof(*farm_roles); i++) {
+		rasflow_roleset set = farm_set(rs, farm_roles[i].roles);
+
+		if (set == 0) {
+			fprintf(stderr, "benchgen: --farm: no role %s\n", farm_roles[i].roles);
+			return 2;
+		}
+		for (unsigned k = 0; k < farm_roles[i].n; k++) {
+			struct farm_server *sv = &farm.srv[farm.nservers++];
+
+			sv->v4[0] = 10;
+			sv->v4[1] = 20;
+			sv->v4[2] = (uint8_t)(1 + i);
+			sv->v4[3] = (uint8_t)(10 + k);
+			sv->roles = farm_roles[i].roles;
+			sv->set = set;
+			snprintf(sv->name, sizeof(sv->name), "%s%u", farm_roles[i].roles, k + 1);
+			have |= set;
+		}
+	}
+	/* unicast TCP/UDP rules between roles the farm has, seen on the wire;
+	 * users' rules in a first pass, the servers' in a second */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < rs->nrules; i++) {
+			const struct rasflow_rule *r = &rs->rules[i];
+			unsigned skip = RASFLOW_RF_LOCAL | RASFLOW_RF_BCAST | RASFLOW_RF_MCAST |
+					RASFLOW_RF_EXT | RASFLOW_RF_DOUBTFUL;
+			bool user = farm.client_set >> r->src & 1;
+
+			if (!(r->transports & (RASFLOW_T_TCP | RASFLOW_T_UDP)) || r->nports == 0 ||
+			    (r->flags & skip) || !(have >> r->src & 1) || !(have >> r->dst & 1) ||
+			    user != (pass == 0))
+				continue;
+			farm.rules[farm.nrules++] = (unsigned)i;
+		}
+		if (pass == 0)
+			farm.nuser = farm.nrules;
+	}
+	if (farm.nuser == 0 || farm.nuser == farm.nrules) {
+		fprintf(stderr, "benchgen: --farm: the matrix has no rules for users or servers\n");
+		return 2;
+	}
+	f = fopen(site_path, "w");
+	if (f == NULL) {
+		perror(site_path);
+		return 2;
+	}
+	fprintf(f, "# benchgen --farm: %u servers, %u clients, %zu rules exercised\n",
+		farm.nservers, nclients, farm.nrules);
+	for (uint32_t i = 0; i < farm.nservers; i++) {
+		const struct farm_server *sv = &farm.srv[i];
+
+		fprintf(f, "%u.%u.%u.%u %s %s\n", sv->v4[0], sv->v4[1], sv->v4[2], sv->v4[3],
+			sv->roles, sv->name);
+		fprintf(f, "fd00:20::%u.%u.%u.%u %s %s-6\n", sv->v4[0], sv->v4[1], sv->v4[2],
+			sv->v4[3], sv->roles, sv->name);
+	}
+	fprintf(f, "10.30.0.0/16 %s clients\nfd00:30::/96 %s clients-6\n", farm_clients,
+		farm_clients);
+	if (fclose(f) != 0) {
+		perror(site_path);
+		return 2;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "syn-only", no_argument, NULL, 's' }, { NULL, 0, NULL, 0 } };
-	const char *out = NULL;
+		{ "syn-only", no_argument, NULL, 's' }, { "farm", required_argument, NULL, 'F' },
+		{ "clients", required_argument, NULL, 'C' }, { NULL, 0, NULL, 0 } };
+	const char *out = NULL, *site = NULL;
+	unsigned long clients = 5000;
 	unsigned long packets = 2000000, flows = 300000, conc = 20000;
 	int syn_only = 0, c;
 	struct timeval tv = { 1795000000, 0 };
@@ -249,8 +485,11 @@ int main(int argc, char **argv)
 		case 'f': flows = strtoul(optarg, NULL, 10); break;
 		case 'c': conc = strtoul(optarg, NULL, 10); break;
 		case 's': syn_only = 1; break;
+		case 'F': site = optarg; break;
+		case 'C': clients = strtoul(optarg, NULL, 10); break;
 		default:
-			fprintf(stderr, "usage: benchgen -o OUT [-p PACKETS] [-f FLOWS] [-c CONCURRENT] [--syn-only]\n");
+			fprintf(stderr, "usage: benchgen -o OUT [-p PACKETS] [-f FLOWS] [-c CONCURRENT] "
+				"[--syn-only] [--farm SITE_OUT [--clients N]]\n");
 			return 2;
 		}
 	}
@@ -258,6 +497,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "benchgen: -o OUT is required\n");
 		return 2;
 	}
+	if (site != NULL && syn_only) {
+		fprintf(stderr, "benchgen: --farm and --syn-only exclude each other\n");
+		return 2;
+	}
+	if (site != NULL && farm_setup(site, (uint32_t)clients) != 0)
+		return 2;
 	dead = pcap_open_dead(DLT_EN10MB, 65535);
 	d = pcap_dump_open(dead, out);
 	if (d == NULL) {
