@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "analyze_int.h"
@@ -18,6 +19,10 @@
 #define DEFAULT_MAX_EDGES (1u << 20)
 #define HASH_SEED 0x9e3779b97f4a7c15ull
 #define NAME_MAX_LEN 255
+#define STRBLOCK_SIZE (64 * 1024)	/* bytes of the first block of result strings */
+#define STRBLOCK_MAX (8u << 20)		/* and of the largest */
+#define TABLE_MIN 256			/* entries of a host or edge table at first */
+#define TABLE_RESERVE (1u << 20)	/* entries reserved at once (table_grow) */
 
 void rasflow_analysis_default_opts(struct rasflow_analysis_opts *o)
 {
@@ -155,12 +160,13 @@ void rasflow_analysis_free(struct rasflow_analysis *an)
 		for (size_t j = 0; j < h->nevidence; j++)
 			free(h->evidence[j]);
 	}
-	for (size_t i = 0; i < an->nedges; i++) {
-		free(an->edges[i].app);
-		free(an->edges[i].detail);
+	/* edge apps and details and finding messages live in the blocks */
+	while (an->strs != NULL) {
+		struct rasflow_ana_strblock *b = an->strs;
+
+		an->strs = b->next;
+		free(b);
 	}
-	for (size_t i = 0; i < an->nfindings; i++)
-		free(an->findings[i].message);
 	for (size_t i = 0; i < an->cap.nfiles; i++)
 		free(an->cap.files[i]);
 	for (size_t i = 0; i < an->cap.nwarnings; i++)
@@ -208,6 +214,51 @@ static int slots_grow(struct rasflow_ana_slot **slots, size_t *n, size_t used)
 	return 0;
 }
 
+/* Ask for huge pages over the whole 2 MiB pages inside [p, p + n). */
+static void advise_huge(void *p, size_t n)
+{
+#ifdef MADV_HUGEPAGE
+	const uintptr_t huge = (uintptr_t)2 << 20;
+	uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+	uintptr_t e = ((uintptr_t)p + n) & ~(huge - 1);
+
+	if (e > a)
+		madvise((void *)a, e - a, MADV_HUGEPAGE);
+#else
+	(void)p;
+	(void)n;
+#endif
+}
+
+/* Room for more entries in a table (*alloc entries of sz bytes at *p) that
+ * never holds more than cap. The first call reserves the whole cap (at most
+ * TABLE_RESERVE entries) with one malloc: the kernel maps its pages only as
+ * entries are written, so the table is never copied, where doubling would
+ * copy it and touch about twice the memory (page faults are a good part of
+ * the cost of folding flows). If that much address space is refused, the
+ * table doubles as it fills. */
+static int table_grow(void **p, size_t *alloc, size_t sz, size_t cap)
+{
+	size_t n = 0;
+	void *q = NULL;
+
+	if (*alloc == 0) {
+		n = cap < TABLE_RESERVE ? cap : TABLE_RESERVE;
+		q = n > TABLE_MIN ? malloc(n * sz) : NULL;
+		if (q != NULL)
+			advise_huge(q, n * sz);
+	}
+	if (q == NULL) {
+		n = *alloc ? *alloc * 2 : TABLE_MIN;
+		q = realloc(*p, n * sz);
+		if (q == NULL)
+			return RASFLOW_ENOMEM;
+	}
+	*p = q;
+	*alloc = n;
+	return 0;
+}
+
 /* Host index by address and its hash, or RASFLOW_NOHOST. */
 static uint32_t host_lookup(const struct rasflow_analysis *an, const struct rasflow_addr *a,
 			    uint32_t h)
@@ -241,16 +292,11 @@ static uint32_t host_get(struct rasflow_analysis *an, const struct rasflow_addr 
 		an->st.hosts_refused++;
 		return RASFLOW_NOHOST;
 	}
-	if (an->nhosts == an->hosts_alloc) {
-		size_t n = an->hosts_alloc ? an->hosts_alloc * 2 : 256;
-		struct rasflow_host *p = realloc(an->hosts, n * sizeof(*p));
-
-		if (p == NULL) {
-			*err = RASFLOW_ENOMEM;
-			return RASFLOW_NOHOST;
-		}
-		an->hosts = p;
-		an->hosts_alloc = n;
+	if (an->nhosts == an->hosts_alloc &&
+	    table_grow((void **)&an->hosts, &an->hosts_alloc, sizeof(*an->hosts),
+		       an->o.max_hosts) < 0) {
+		*err = RASFLOW_ENOMEM;
+		return RASFLOW_NOHOST;
 	}
 	if (slots_grow(&an->hslots, &an->nhslots, an->nhosts) < 0) {
 		*err = RASFLOW_ENOMEM;
@@ -324,16 +370,11 @@ static uint32_t edge_get(struct rasflow_analysis *an, const struct rasflow_flow 
 		an->st.edges_refused++;
 		return RASFLOW_NOHOST;
 	}
-	if (an->nedges == an->edges_alloc) {
-		size_t n = an->edges_alloc ? an->edges_alloc * 2 : 256;
-		struct rasflow_edge *p = realloc(an->edges, n * sizeof(*p));
-
-		if (p == NULL) {
-			*err = RASFLOW_ENOMEM;
-			return RASFLOW_NOHOST;
-		}
-		an->edges = p;
-		an->edges_alloc = n;
+	if (an->nedges == an->edges_alloc &&
+	    table_grow((void **)&an->edges, &an->edges_alloc, sizeof(*an->edges),
+		       an->o.max_edges) < 0) {
+		*err = RASFLOW_ENOMEM;
+		return RASFLOW_NOHOST;
 	}
 	if (slots_grow(&an->eslots, &an->neslots, an->nedges) < 0) {
 		*err = RASFLOW_ENOMEM;
@@ -569,27 +610,126 @@ char *rasflow_ana_vfmt(const char *fmt, va_list ap)
 	return s;
 }
 
+/* n bytes in the newest string block, or a new block when it has no room. */
+static char *str_alloc(struct rasflow_analysis *an, size_t n)
+{
+	struct rasflow_ana_strblock *b = an->strs;
+
+	if (b == NULL || b->size - b->used < n) {
+		/* blocks double up to STRBLOCK_MAX: big analyses make few */
+		size_t size = b == NULL ? STRBLOCK_SIZE :
+			      b->size < STRBLOCK_MAX ? b->size * 2 : STRBLOCK_MAX;
+
+		if (size < n)
+			size = n;
+		b = malloc(sizeof(*b) + size);
+		if (b == NULL)
+			return NULL;
+		if (size >= STRBLOCK_MAX)
+			advise_huge(b, sizeof(*b) + size);
+		b->next = an->strs;
+		b->used = 0;
+		b->size = size;
+		an->strs = b;
+	}
+
+	char *p = b->data + b->used;
+
+	b->used += n;
+	return p;
+}
+
+char *rasflow_ana_strndup(struct rasflow_analysis *an, const char *s, size_t len)
+{
+	char *p = str_alloc(an, len + 1);
+
+	if (p == NULL)
+		return NULL;
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+int rasflow_ana_reserve_findings(struct rasflow_analysis *an, size_t more)
+{
+	if (an->findings_alloc - an->nfindings >= more)
+		return 0;
+
+	size_t n = an->nfindings + more;
+	struct rasflow_finding *p = realloc(an->findings, n * sizeof(*p));
+
+	if (p == NULL)
+		return RASFLOW_ENOMEM;
+	an->findings = p;
+	an->findings_alloc = n;
+	return 0;
+}
+
+/* Room for one more finding; a full array doubles. */
+static int findings_reserve(struct rasflow_analysis *an)
+{
+	if (an->nfindings < an->findings_alloc)
+		return 0;
+	return rasflow_ana_reserve_findings(an, an->findings_alloc ? an->findings_alloc : 64);
+}
+
 int rasflow_ana_add_finding(struct rasflow_analysis *an, const struct rasflow_finding *tmpl,
 			    const char *fmt, ...)
 {
-	if (an->nfindings == an->findings_alloc) {
-		size_t n = an->findings_alloc ? an->findings_alloc * 2 : 64;
-		struct rasflow_finding *p = realloc(an->findings, n * sizeof(*p));
-
-		if (p == NULL)
-			return RASFLOW_ENOMEM;
-		an->findings = p;
-		an->findings_alloc = n;
-	}
-
+	char buf[1024];
 	va_list ap;
+	int n;
 
+	if (findings_reserve(an) < 0)
+		return RASFLOW_ENOMEM;
+	/* most messages fit the stack buffer: format once, then copy */
 	va_start(ap, fmt);
-	char *msg = rasflow_ana_vfmt(fmt, ap);
-
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	if (n < 0)
+		return RASFLOW_ENOMEM;
+
+	char *msg;
+
+	if ((size_t)n < sizeof(buf)) {
+		msg = rasflow_ana_strndup(an, buf, (size_t)n);
+	} else {
+		msg = str_alloc(an, (size_t)n + 1);
+		if (msg != NULL) {
+			va_start(ap, fmt);
+			vsnprintf(msg, (size_t)n + 1, fmt, ap);
+			va_end(ap);
+		}
+	}
 	if (msg == NULL)
 		return RASFLOW_ENOMEM;
+	an->findings[an->nfindings] = *tmpl;
+	an->findings[an->nfindings].message = msg;
+	an->nfindings++;
+	return 0;
+}
+
+int rasflow_ana_add_finding_cat(struct rasflow_analysis *an, const struct rasflow_finding *tmpl,
+				const char *const *parts, size_t n)
+{
+	size_t len[16], total = 0;
+
+	if (n > sizeof(len) / sizeof(len[0]) || findings_reserve(an) < 0)
+		return RASFLOW_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		len[i] = strlen(parts[i]);
+		total += len[i];
+	}
+
+	char *msg = str_alloc(an, total + 1), *p = msg;
+
+	if (msg == NULL)
+		return RASFLOW_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(p, parts[i], len[i]);
+		p += len[i];
+	}
+	*p = '\0';
 	an->findings[an->nfindings] = *tmpl;
 	an->findings[an->nfindings].message = msg;
 	an->nfindings++;
@@ -613,21 +753,59 @@ int rasflow_ana_evidence(struct rasflow_host *h, const char *fmt, ...)
 	return 0;
 }
 
+size_t rasflow_ana_addr_str(const struct rasflow_addr *a, char buf[RASFLOW_ADDR_STRLEN])
+{
+	if (!rasflow_addr_is_v4(a)) {
+		rasflow_addr_str(a, buf);
+		return strlen(buf);
+	}
+
+	/* dotted quad by hand: inet_ntop costs more than the rest of a label */
+	char *p = buf;
+
+	for (int i = 12; i < 16; i++) {
+		unsigned v = a->b[i];
+
+		if (v >= 100) {
+			*p++ = (char)('0' + v / 100);
+			v %= 100;
+			*p++ = (char)('0' + v / 10);
+			v %= 10;
+		} else if (v >= 10) {
+			*p++ = (char)('0' + v / 10);
+			v %= 10;
+		}
+		*p++ = (char)('0' + v);
+		if (i < 15)
+			*p++ = '.';
+	}
+	*p = '\0';
+	return (size_t)(p - buf);
+}
+
+const char *rasflow_ana_host_label(const struct rasflow_analysis *an, const struct rasflow_addr *a,
+				   uint32_t hi, char *buf, size_t len)
+{
+	const struct rasflow_host *h = hi != RASFLOW_NOHOST ? &an->hosts[hi] : NULL;
+	const char *name = h != NULL ? (h->name != NULL ? h->name : h->server_name) : NULL;
+	char ab[RASFLOW_ADDR_STRLEN];
+	size_t alen = rasflow_ana_addr_str(a, ab), used = 0;
+
+	buf[0] = '\0';
+	if (name != NULL) {
+		rasflow_ana_put_trunc(buf, len, &used, name, strlen(name));
+		rasflow_ana_put_trunc(buf, len, &used, " (", 2);
+	}
+	rasflow_ana_put_trunc(buf, len, &used, ab, alen);
+	if (name != NULL)
+		rasflow_ana_put_trunc(buf, len, &used, ")", 1);
+	return buf;
+}
+
 const char *rasflow_ana_label(const struct rasflow_analysis *an, const struct rasflow_addr *a,
 			      char *buf, size_t len)
 {
-	char ab[RASFLOW_ADDR_STRLEN];
-	uint32_t i = rasflow_ana_host_find(an, a);
-	const char *name = NULL;
-
-	rasflow_addr_str(a, ab);
-	if (i != RASFLOW_NOHOST)
-		name = an->hosts[i].name != NULL ? an->hosts[i].name : an->hosts[i].server_name;
-	if (name != NULL)
-		snprintf(buf, len, "%s (%s)", name, ab);
-	else
-		snprintf(buf, len, "%s", ab);
-	return buf;
+	return rasflow_ana_host_label(an, a, rasflow_ana_host_find(an, a), buf, len);
 }
 
 /* Copy what the capture layer reported; the caller's strings are not kept. */
@@ -802,15 +980,20 @@ static int sort_tables(struct rasflow_analysis *an)
 {
 	size_t n = an->nhosts > an->nedges ? an->nhosts : an->nedges;
 	struct sort_key *keys = NULL, *tmp = NULL, *k;
+	uint32_t *moved = NULL;		/* new index of each host by old index */
 
 	if (n > 0) {
-		keys = calloc(n, sizeof(*keys));
+		keys = malloc(n * sizeof(*keys));
 		tmp = malloc(n * sizeof(*tmp));
-		if (keys == NULL || tmp == NULL) {
+		moved = malloc((an->nhosts ? an->nhosts : 1) * sizeof(*moved));
+		if (keys == NULL || tmp == NULL || moved == NULL) {
 			free(keys);
 			free(tmp);
+			free(moved);
 			return RASFLOW_ENOMEM;
 		}
+		advise_huge(keys, n * sizeof(*keys));
+		advise_huge(tmp, n * sizeof(*tmp));
 	}
 	if (an->nhosts > 0) {
 		struct rasflow_host spare;
@@ -818,17 +1001,29 @@ static int sort_tables(struct rasflow_analysis *an)
 		for (size_t i = 0; i < an->nhosts; i++) {
 			keys[i].w[0] = load64_be(an->hosts[i].addr.b);
 			keys[i].w[1] = load64_be(an->hosts[i].addr.b + 8);
+			keys[i].w[2] = keys[i].w[3] = 0;
+			keys[i].tail = 0;
 			keys[i].idx = (uint32_t)i;
 		}
 		k = sort_keys(keys, tmp, an->nhosts);
+		for (size_t i = 0; i < an->nhosts; i++)
+			moved[k[i].idx] = (uint32_t)i;
 		permute(an->hosts, sizeof(*an->hosts), k, an->nhosts, &spare);
 		reindex_hosts(an);
 	}
+	/* An edge's host index is its host's (drop_name_only_hosts keeps them
+	 * so), or none when the table was full as it was made: only those need
+	 * a lookup, as a site host may have been added since. */
 	for (size_t i = 0; i < an->nedges; i++) {
 		struct rasflow_edge *e = &an->edges[i];
 
-		e->src_host = rasflow_ana_host_find(an, &e->src);
-		e->dst_host = e->dst_group ? RASFLOW_NOHOST : rasflow_ana_host_find(an, &e->dst);
+		e->src_host = e->src_host != RASFLOW_NOHOST ? moved[e->src_host] :
+			      rasflow_ana_host_find(an, &e->src);
+		if (e->dst_group)
+			e->dst_host = RASFLOW_NOHOST;
+		else
+			e->dst_host = e->dst_host != RASFLOW_NOHOST ? moved[e->dst_host] :
+				      rasflow_ana_host_find(an, &e->dst);
 	}
 	if (an->nedges > 0) {
 		struct rasflow_edge spare;
@@ -848,6 +1043,7 @@ static int sort_tables(struct rasflow_analysis *an)
 	}
 	free(keys);
 	free(tmp);
+	free(moved);
 	/* hash chains are stale now; edges are not looked up after this */
 	free(an->eslots);
 	an->eslots = NULL;
@@ -881,6 +1077,53 @@ static int cmp_finding(const void *x, const void *y)
 	if (a->edge != b->edge)
 		return a->edge < b->edge ? -1 : 1;
 	return (a->rule > b->rule) - (a->rule < b->rule);
+}
+
+/* Findings in cmp_finding order. Edge findings come in edge order, which
+ * is already their order within a (severity, kind) group, so a stable
+ * counting sort by group leaves only groups out of order (missing
+ * findings) to sort; each group is checked, so the result is the same as
+ * sorting the lot. */
+static int sort_findings(struct rasflow_analysis *an)
+{
+	enum { NGROUPS = 3 * RASFLOW_FIND_COUNT };	/* severities x kinds */
+	size_t start[NGROUPS + 1] = { 0 }, n = an->nfindings;
+	struct rasflow_finding *out;
+
+	if (n < 2)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct rasflow_finding *f = &an->findings[i];
+
+		if ((unsigned)f->severity >= 3 || (unsigned)f->kind >= RASFLOW_FIND_COUNT) {
+			qsort(an->findings, n, sizeof(*an->findings), cmp_finding);
+			return 0;
+		}
+		start[f->severity * RASFLOW_FIND_COUNT + f->kind + 1]++;
+	}
+	for (size_t g = 1; g <= NGROUPS; g++)
+		start[g] += start[g - 1];
+	out = malloc(n * sizeof(*out));
+	if (out == NULL)
+		return RASFLOW_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct rasflow_finding *f = &an->findings[i];
+
+		out[start[f->severity * RASFLOW_FIND_COUNT + f->kind]++] = *f;
+	}
+	free(an->findings);
+	an->findings = out;
+	an->findings_alloc = n;
+	/* start[g] is now the end of group g */
+	for (size_t g = 0, lo = 0; g < NGROUPS; lo = start[g++]) {
+		for (size_t i = lo + 1; i < start[g]; i++) {
+			if (cmp_finding(&out[i - 1], &out[i]) > 0) {
+				qsort(out + lo, start[g] - lo, sizeof(*out), cmp_finding);
+				break;
+			}
+		}
+	}
+	return 0;
 }
 
 /* Rule states once edges are classified and missing findings exist. */
@@ -951,8 +1194,8 @@ int rasflow_analysis_finish(struct rasflow_analysis *an, const struct rasflow_ca
 		return err;
 	if ((err = rasflow_ana_missing(an)) < 0)
 		return err;
-	if (an->nfindings > 0)
-		qsort(an->findings, an->nfindings, sizeof(*an->findings), cmp_finding);
+	if ((err = sort_findings(an)) < 0)
+		return err;
 	rule_states(an);
 
 	an->sum.edges = an->nedges;

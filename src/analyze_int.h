@@ -8,6 +8,7 @@
 #define RASFLOW_ANALYZE_INT_H
 
 #include <stdarg.h>
+#include <string.h>
 
 #include "rasflow/analyze.h"
 
@@ -22,6 +23,15 @@ struct rasflow_obs {
 	uint8_t how;			/* OBS_* */
 	uint16_t port;
 	struct rasflow_addr peer;	/* the first initiator it answered */
+};
+
+/* A block of result strings (finding messages, edge details and apps):
+ * there is one of those per edge and per finding, so they are carved out
+ * of large blocks freed all at once instead of being malloc'd one by one. */
+struct rasflow_ana_strblock {
+	struct rasflow_ana_strblock *next;
+	size_t used, size;		/* bytes of data[] */
+	char data[];
 };
 
 /* One slot of an open-addressing index (hosts or edges). */
@@ -47,6 +57,7 @@ struct rasflow_analysis {
 
 	struct rasflow_finding *findings;
 	size_t nfindings, findings_alloc;
+	struct rasflow_ana_strblock *strs;	/* messages, details, apps; newest first */
 
 	struct rasflow_rule_status *rstat;	/* parallel to rs->rules */
 	struct rasflow_summary sum;
@@ -84,13 +95,34 @@ int rasflow_ana_edge_findings(struct rasflow_analysis *an);
 /* Step 4: missing findings of steady rules. */
 int rasflow_ana_missing(struct rasflow_analysis *an);
 
+/* Room for this many more findings (one realloc rather than doubling). */
+int rasflow_ana_reserve_findings(struct rasflow_analysis *an, size_t more);
+
 /* Append a finding; the message is formatted here. */
 int rasflow_ana_add_finding(struct rasflow_analysis *an, const struct rasflow_finding *tmpl,
 			    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* "cb1 (10.20.0.10)" or "10.20.0.10" into buf; returns buf. */
+/* Append a finding whose message is the concatenation of n strings (the
+ * cheap path for the findings there is one of per edge). */
+int rasflow_ana_add_finding_cat(struct rasflow_analysis *an, const struct rasflow_finding *tmpl,
+				const char *const *parts, size_t n);
+
+/* A copy of the len bytes at s plus a NUL, owned by the analysis (freed
+ * with it, never by free()); NULL on ENOMEM. */
+char *rasflow_ana_strndup(struct rasflow_analysis *an, const char *s, size_t len);
+
+/* The address as rasflow_addr_str() writes it, faster for IPv4; returns
+ * its length. */
+size_t rasflow_ana_addr_str(const struct rasflow_addr *a, char buf[RASFLOW_ADDR_STRLEN]);
+
+/* "cb1 (10.20.0.10)" or "10.20.0.10" into buf (truncated to len - 1 like
+ * snprintf); returns buf. */
 const char *rasflow_ana_label(const struct rasflow_analysis *an, const struct rasflow_addr *a,
 			      char *buf, size_t len);
+
+/* The same for host index hi (that of a, or RASFLOW_NOHOST: no host). */
+const char *rasflow_ana_host_label(const struct rasflow_analysis *an, const struct rasflow_addr *a,
+				   uint32_t hi, char *buf, size_t len);
 
 /* True when the rule counts one-way traffic as working (oneway, bcast, mcast). */
 bool rasflow_ana_rule_oneway_ok(const struct rasflow_rule *r);
@@ -115,6 +147,18 @@ int rasflow_ana_evidence(struct rasflow_host *h, const char *fmt, ...)
 
 /* strdup of a vsnprintf; NULL on ENOMEM. */
 char *rasflow_ana_vfmt(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
+/* s (n bytes) appended at buf + *used, keeping at most len - 1 bytes in all,
+ * as snprintf would of the whole; buf stays NUL-terminated. */
+static inline void rasflow_ana_put_trunc(char *buf, size_t len, size_t *used, const char *s,
+					 size_t n)
+{
+	if (*used + n >= len)
+		n = len - 1 - *used;
+	memcpy(buf + *used, s, n);
+	*used += n;
+	buf[*used] = '\0';
+}
 
 /* Number of roles in a set. */
 static inline unsigned rasflow_ana_popcount(rasflow_roleset s)

@@ -28,6 +28,7 @@
 struct tw {
 	FILE *out;
 	bool color, utf8;
+	bool plain[256];		/* bytes put_text() writes as they are */
 };
 
 static const char *col(const struct tw *w, const char *c)
@@ -36,22 +37,30 @@ static const char *col(const struct tw *w, const char *c)
 }
 
 /* Write s: arrows and dashes transliterated in ASCII mode, other non-ASCII
- * bytes as '?', control characters as '?' always. */
+ * bytes as '?', control characters as '?' always. Runs of bytes written
+ * as they are go out in one fwrite: the report is mostly such runs. */
 static void put_text(const struct tw *w, const char *s)
 {
-	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+	const unsigned char *p = (const unsigned char *)s, *run = p;
+
+	for (; *p != '\0'; p++) {
+		if (w->plain[*p])
+			continue;
+		if (p > run)
+			fwrite(run, 1, (size_t)(p - run), w->out);
 		if (!w->utf8 && p[0] == 0xe2 && p[1] == 0x86 && p[2] == 0x92) {	/* → */
 			fputs("->", w->out);
 			p += 2;
 		} else if (!w->utf8 && p[0] == 0xe2 && p[1] == 0x80 && p[2] == 0x94) {	/* — */
 			fputc('-', w->out);
 			p += 2;
-		} else if (*p < 0x20 || *p == 0x7f || (!w->utf8 && *p >= 0x80)) {
-			fputc('?', w->out);
 		} else {
-			fputc(*p, w->out);
+			fputc('?', w->out);
 		}
+		run = p + 1;
 	}
+	if (p > run)
+		fwrite(run, 1, (size_t)(p - run), w->out);
 }
 
 /* A name from a file or a packet, safe to print: no control characters,
@@ -139,8 +148,8 @@ static void summary(const struct tw *w, const struct rasflow_analysis *an,
 			unknown++;
 		if (hv[i].source == RASFLOW_SRC_INFERRED)
 			inferred++;
-		for (size_t r = 0; r < rs->nroles && r < RASFLOW_MAX_ROLES; r++)
-			per_role[r] += hv[i].roles >> r & 1;
+		for (rasflow_roleset set = hv[i].roles; set != 0; set &= set - 1)
+			per_role[__builtin_ctzll(set)]++;
 	}
 	fprintf(w->out, "hosts: %zu (%zu with inferred roles, %zu without a role)", nh, inferred,
 		unknown);
@@ -183,8 +192,14 @@ static void findings(const struct tw *w, const struct rasflow_analysis *an)
 			fprintf(w->out, "%s%s%s (%zu)\n", col(w, sev_col[f->severity]),
 				rasflow_severity_name(f->severity), col(w, C_OFF), k);
 		}
-		fprintf(w->out, "  [%s%s%s] ", rasflow_finding_kind_name(f->kind),
-			f->rule >= 0 ? " " : "", f->rule >= 0 ? rs->rules[f->rule].id : "");
+		/* "  [kind rule] message": fputs, as this runs once per finding */
+		fputs("  [", w->out);
+		fputs(rasflow_finding_kind_name(f->kind), w->out);
+		if (f->rule >= 0) {
+			fputc(' ', w->out);
+			fputs(rs->rules[f->rule].id, w->out);
+		}
+		fputs("] ", w->out);
 		put_text(w, f->message);
 		fputc('\n', w->out);
 	}
@@ -298,7 +313,12 @@ static void edges(const struct tw *w, const struct rasflow_analysis *an)
 int rasflow_report_text(const struct rasflow_analysis *an, const struct rasflow_report_opts *o,
 			FILE *out)
 {
-	struct tw w = { out, o ? o->color : false, o ? o->utf8 : false };
+	struct tw w = { out, o ? o->color : false, o ? o->utf8 : false, { false } };
+
+	for (unsigned c = 0x20; c < 0x7f; c++)
+		w.plain[c] = true;
+	for (unsigned c = 0x80; c < 0x100 && w.utf8; c++)
+		w.plain[c] = true;
 
 	summary(&w, an, o);
 	findings(&w, an);

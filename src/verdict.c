@@ -317,21 +317,52 @@ static bool icmp_port(bool v6, uint8_t code)
 	return v6 ? code == 4 : (code == 3 || code == 2);
 }
 
+/* v in decimal at p (room for 20 digits); returns the end. */
+static char *put_dec(char *p, uint64_t v)
+{
+	char t[20];
+	size_t n = 0;
+
+	do {
+		t[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	while (n > 0)
+		*p++ = t[--n];
+	return p;
+}
+
+/* s at p, without its NUL; returns the end. */
+static char *put_str(char *p, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(p, s, n);
+	return p + n;
+}
+
 /* The outcome detail: counts behind the outcome in a few words. */
-static char *edge_detail(const struct rasflow_edge *e, const struct rasflow_rule *r)
+static char *edge_detail(struct rasflow_analysis *an, const struct rasflow_edge *e,
+			 const struct rasflow_rule *r)
 {
 	char ab[RASFLOW_ADDR_STRLEN];
 	uint32_t n = e->nout[e->outcome];
 	double s = secs(e->first_try, e->last_try);
 	bool v6 = !rasflow_addr_is_v4(&e->dst);
-	char buf[256];
+	char buf[256], *p = NULL;	/* p: end of what the put_ helpers wrote */
 
 	switch (e->outcome) {
+	/* The common outcomes are spelled out by hand: snprintf for every edge
+	 * costs more than classifying it. */
 	case RASFLOW_OUT_ESTABLISHED:
-		snprintf(buf, sizeof(buf), "%u of %u flows established", n, e->flows);
+		p = put_dec(buf, n);
+		p = put_str(p, " of ");
+		p = put_dec(p, e->flows);
+		p = put_str(p, " flows established");
 		break;
 	case RASFLOW_OUT_REFUSED:
-		snprintf(buf, sizeof(buf), "%u SYNs answered by RST", e->syns);
+		p = put_dec(buf, e->syns);
+		p = put_str(p, " SYNs answered by RST");
 		break;
 	case RASFLOW_OUT_UNANSWERED:
 		if (e->proto == 6)
@@ -352,11 +383,14 @@ static char *edge_detail(const struct rasflow_edge *e, const struct rasflow_rule
 			 (unsigned long long)e->pkts[0], s);
 		break;
 	case RASFLOW_OUT_BIDIRECTIONAL:
-		snprintf(buf, sizeof(buf), "%llu packets out, %llu back",
-			 (unsigned long long)e->pkts[0], (unsigned long long)e->pkts[1]);
+		p = put_dec(buf, e->pkts[0]);
+		p = put_str(p, " packets out, ");
+		p = put_dec(p, e->pkts[1]);
+		p = put_str(p, " back");
 		break;
 	case RASFLOW_OUT_MIDSTREAM:
-		snprintf(buf, sizeof(buf), "%u flows began before the capture", n);
+		p = put_dec(buf, n);
+		p = put_str(p, " flows began before the capture");
 		break;
 	default: {
 		size_t used = 0;
@@ -379,7 +413,9 @@ static char *edge_detail(const struct rasflow_edge *e, const struct rasflow_rule
 		break;
 	}
 	}
-	return strdup(buf);
+	if (p != NULL)
+		*p = '\0';
+	return rasflow_ana_strndup(an, buf, strlen(buf));
 }
 
 int rasflow_ana_classify(struct rasflow_analysis *an)
@@ -444,7 +480,7 @@ int rasflow_ana_classify(struct rasflow_analysis *an)
 							  nb, sizeof(nb));
 
 			if (name != NULL) {
-				e->app = strdup(name);
+				e->app = rasflow_ana_strndup(an, name, strlen(name));
 				if (e->app == NULL)
 					return RASFLOW_ENOMEM;
 			}
@@ -461,25 +497,34 @@ int rasflow_ana_classify(struct rasflow_analysis *an)
 		else
 			e->verdict = RASFLOW_V_OK;
 
-		e->detail = edge_detail(e, r);
+		e->detail = edge_detail(an, e, r);
 		if (e->detail == NULL)
 			return RASFLOW_ENOMEM;
 	}
 	return 0;
 }
 
-/* "rdsh,rds" or "-" into buf. */
+/* "rdsh,rds" or "no role" into buf, cut at len - 1 bytes as snprintf would. */
 static const char *roles_str(const struct rasflow_ruleset *rs, rasflow_roleset set, char *buf,
 			     size_t len)
 {
-	size_t used = 0;
+	size_t used = 0, total = 0;
 
+	if (rs->nroles < RASFLOW_MAX_ROLES)
+		set &= ((rasflow_roleset)1 << rs->nroles) - 1;
 	buf[0] = '\0';
-	for (size_t i = 0; i < rs->nroles && i < RASFLOW_MAX_ROLES && used < len; i++)
-		if (set >> i & 1)
-			used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? "," : "",
-						 rs->roles[i].id);
-	if (used == 0)
+	for (; set != 0 && total < len; set &= set - 1) {
+		const char *id = rs->roles[rasflow_ana_first_role(set)].id;
+		size_t n = strlen(id);
+
+		if (total > 0) {
+			rasflow_ana_put_trunc(buf, len, &used, ",", 1);
+			total++;
+		}
+		rasflow_ana_put_trunc(buf, len, &used, id, n);
+		total += n;
+	}
+	if (total == 0)
 		snprintf(buf, len, "no role");
 	return buf;
 }
@@ -564,10 +609,77 @@ static int failed_finding(struct rasflow_analysis *an, const struct rasflow_edge
 	}
 }
 
+/* "tcp/3389" or "ip:112" into buf (RASFLOW_PROTO_STRLEN + 8 bytes). */
+static const char *service_str(const struct rasflow_edge *e, char *buf)
+{
+	char *p = buf + strlen(rasflow_proto_str(e->proto, buf));	/* at most "ip:255" */
+
+	if (e->has_port) {
+		*p++ = '/';
+		p = put_dec(p, e->dport);
+	}
+	*p = '\0';
+	return buf;
+}
+
+/* rasflow_ana_label() of an edge end whose host index is known (after
+ * sort_tables it is what a lookup would find, or RASFLOW_NOHOST for none
+ * and for groups, which are looked up then). */
+static const char *end_label(const struct rasflow_analysis *an, const struct rasflow_addr *a,
+			     uint32_t hi, char *buf, size_t len)
+{
+	if (hi == RASFLOW_NOHOST)
+		return rasflow_ana_label(an, a, buf, len);
+	return rasflow_ana_host_label(an, a, hi, buf, len);
+}
+
+/* The finding of an unexpected edge; sl, dl, sr, dr: labels and roles. */
+static int unexpected_finding(struct rasflow_analysis *an, const struct rasflow_edge *e,
+			      struct rasflow_finding *t, const char *sl, const char *sr,
+			      const char *dl, const char *dr)
+{
+	const struct rasflow_ruleset *rs = an->rs;
+	bool both_ras = (e->src_roles & an->ras_roles) && (e->dst_roles & an->ras_roles);
+	char svc[RASFLOW_PROTO_STRLEN + 8];
+
+	service_str(e, svc);
+	t->kind = RASFLOW_FIND_UNEXPECTED;
+	t->severity = both_ras || e->local_port ? RASFLOW_SEV_WARNING : RASFLOW_SEV_NOTICE;
+	if (e->local_port)
+		return rasflow_ana_add_finding(an, t,
+			"%s [%s] → %s [%s] %s: %s is a loopback-only port (rule %s) and should never be seen on the wire — a service listens on a network interface instead of localhost, or something addresses it remotely",
+			sl, sr, dl, dr, svc, svc, rs->rules[e->rule].id);
+
+	/* One of these per unexpected edge, often most edges: concatenated
+	 * rather than formatted, the same text as
+	 * "%s [%s] → %s [%s] %s (%s): no rule of the matrix allows this — ..." */
+	const char *why = both_ras ? "between RAS components" :
+			  ras_port(e->proto, e->dport) ? "on a RAS port" : "with --strict";
+	const char *parts[] = {
+		sl, " [", sr, "] → ", dl, " [", dr, "] ", svc, " (", why,
+		"): no rule of the matrix allows this — check whether the roles are right (--site) or what opened this connection",
+	};
+
+	return rasflow_ana_add_finding_cat(an, t, parts, sizeof(parts) / sizeof(parts[0]));
+}
+
 int rasflow_ana_edge_findings(struct rasflow_analysis *an)
 {
 	const struct rasflow_ruleset *rs = an->rs;
+	char sl[LABEL_LEN], dl[LABEL_LEN], sr[256], dr[256];
+	/* Edges are sorted by initiator, so a run of findings shares its label
+	 * and often its roles: those are formatted once per run. */
+	uint32_t sl_host = RASFLOW_NOHOST;
+	struct rasflow_addr sl_addr;
+	bool sl_ok = false, sr_ok = false, dr_ok = false;
+	rasflow_roleset sr_set = 0, dr_set = 0;
+	size_t nfind = 0;
 
+	for (size_t i = 0; i < an->nedges; i++)
+		nfind += an->edges[i].verdict != RASFLOW_V_OK &&
+			 an->edges[i].verdict != RASFLOW_V_IGNORED;
+	if (rasflow_ana_reserve_findings(an, nfind) < 0)
+		return RASFLOW_ENOMEM;
 	for (size_t i = 0; i < an->nedges; i++) {
 		const struct rasflow_edge *e = &an->edges[i];
 		struct rasflow_finding t = {
@@ -575,20 +687,28 @@ int rasflow_ana_edge_findings(struct rasflow_analysis *an)
 			.has_src = true, .has_dst = true, .src = e->src, .dst = e->dst,
 			.dport = e->has_port ? e->dport : -1,
 		};
-		char sl[LABEL_LEN], dl[LABEL_LEN], sr[256], dr[256], pb[RASFLOW_PROTO_STRLEN];
-		char svc[RASFLOW_PROTO_STRLEN + 8];
 		int err = 0;
 
 		if (e->verdict == RASFLOW_V_OK || e->verdict == RASFLOW_V_IGNORED)
 			continue;
-		rasflow_ana_label(an, &e->src, sl, sizeof(sl));
-		rasflow_ana_label(an, &e->dst, dl, sizeof(dl));
-		roles_str(rs, e->src_roles, sr, sizeof(sr));
-		roles_str(rs, e->dst_roles, dr, sizeof(dr));
-		if (e->has_port)
-			snprintf(svc, sizeof(svc), "%s/%u", rasflow_proto_str(e->proto, pb), e->dport);
-		else
-			snprintf(svc, sizeof(svc), "%s", rasflow_proto_str(e->proto, pb));
+		if (!sl_ok || e->src_host != sl_host ||
+		    memcmp(&e->src, &sl_addr, sizeof(sl_addr)) != 0) {
+			end_label(an, &e->src, e->src_host, sl, sizeof(sl));
+			sl_addr = e->src;
+			sl_host = e->src_host;
+			sl_ok = true;
+		}
+		end_label(an, &e->dst, e->dst_host, dl, sizeof(dl));
+		if (!sr_ok || e->src_roles != sr_set) {
+			roles_str(rs, e->src_roles, sr, sizeof(sr));
+			sr_set = e->src_roles;
+			sr_ok = true;
+		}
+		if (!dr_ok || e->dst_roles != dr_set) {
+			roles_str(rs, e->dst_roles, dr, sizeof(dr));
+			dr_set = e->dst_roles;
+			dr_ok = true;
+		}
 
 		switch (e->verdict) {
 		case RASFLOW_V_FAILED:
@@ -598,34 +718,19 @@ int rasflow_ana_edge_findings(struct rasflow_analysis *an)
 		case RASFLOW_V_MISMATCH: {
 			const struct rasflow_rule *r = &rs->rules[e->rule];
 			const char *exp = rasflow_rules_expected_app(rs, r, e->proto, e->dport);
+			char svc[RASFLOW_PROTO_STRLEN + 8];
 
 			t.kind = RASFLOW_FIND_MISMATCH;
 			t.severity = RASFLOW_SEV_WARNING;
 			err = rasflow_ana_add_finding(an, &t,
 				"%s → %s %s %s: nDPI identified %s, but rule %s expects %s — another service answers on this port, or traffic is tunnelled through it",
-				sl, rs->roles[r->dst].id, dl, svc, e->app, r->id, exp ? exp : "?");
+				sl, rs->roles[r->dst].id, dl, service_str(e, svc), e->app, r->id,
+				exp ? exp : "?");
 			break;
 		}
-		case RASFLOW_V_UNEXPECTED: {
-			bool both_ras = (e->src_roles & an->ras_roles) && (e->dst_roles & an->ras_roles);
-
-			t.kind = RASFLOW_FIND_UNEXPECTED;
-			t.severity = both_ras || e->local_port ? RASFLOW_SEV_WARNING : RASFLOW_SEV_NOTICE;
-			if (e->local_port) {
-				err = rasflow_ana_add_finding(an, &t,
-					"%s [%s] → %s [%s] %s: %s is a loopback-only port (rule %s) and should never be seen on the wire — a service listens on a network interface instead of localhost, or something addresses it remotely",
-					sl, sr, dl, dr, svc, svc, rs->rules[e->rule].id);
-			} else {
-				const char *why = both_ras ? "between RAS components" :
-						  ras_port(e->proto, e->dport) ? "on a RAS port" :
-						  "with --strict";
-
-				err = rasflow_ana_add_finding(an, &t,
-					"%s [%s] → %s [%s] %s (%s): no rule of the matrix allows this — check whether the roles are right (--site) or what opened this connection",
-					sl, sr, dl, dr, svc, why);
-			}
+		case RASFLOW_V_UNEXPECTED:
+			err = unexpected_finding(an, e, &t, sl, sr, dl, dr);
 			break;
-		}
 		default:
 			break;
 		}

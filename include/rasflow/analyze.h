@@ -106,62 +106,63 @@ struct rasflow_capture_info {
 	size_t nwarnings;
 };
 
-/* One address seen in the capture or listed as a host in the site. */
+/* One address seen in the capture or listed as a host in the site. Fields
+ * are ordered for the flow-folding path: what every flow updates comes first
+ * and fits two cache lines; names and roles, set at finish, come last. */
 struct rasflow_host {
 	struct rasflow_addr addr;
-	const char *name;		/* site name, or NULL (owned by the site) */
-	char *server_name;		/* TLS SNI / HTTP Host / DNS answer, or NULL */
-	rasflow_roleset roles;		/* closed under implied roles */
-	enum rasflow_role_source source;
-	const struct rasflow_site_entry *site;	/* longest-prefix entry, or NULL */
+	uint32_t flows;			/* flows it took part in */
+	uint8_t nobs;			/* internal: entries of obs */
+	bool vrrp;			/* internal: sent IP proto 112 */
 	bool site_host;			/* site entry is exactly this host */
+	enum rasflow_role_source source;
 	uint64_t pkts_sent, pkts_rcvd, bytes_sent, bytes_rcvd;
 	rasflow_ts first_sent, last_sent;	/* 0 = it sent nothing */
 	rasflow_ts first_seen, last_seen;	/* sent or received; 0 = not in the capture */
-	uint32_t flows;			/* flows it took part in */
+	struct rasflow_obs *obs;	/* internal: answered services (inference input) */
+	struct rasflow_addr vrrp_group;	/* internal: where its VRRP adverts went */
+	const char *name;		/* site name, or NULL (owned by the site) */
+	char *server_name;		/* TLS SNI / HTTP Host / DNS answer, or NULL */
+	rasflow_roleset roles;		/* closed under implied roles */
+	const struct rasflow_site_entry *site;	/* longest-prefix entry, or NULL */
 	char *evidence[RASFLOW_HOST_EVIDENCE];	/* why inferred roles were given */
 	size_t nevidence;
-	/* internal */
-	struct rasflow_obs *obs;	/* answered services (inference input) */
-	uint8_t nobs;
-	bool vrrp;			/* sent IP proto 112 */
-	struct rasflow_addr vrrp_group;
-	uint32_t hnext;			/* hash chain (index + 1, 0 = end) */
 };
 
-/* One (initiator, responder, protocol, responder port) aggregate. */
+/* One (initiator, responder, protocol, responder port) aggregate. The key
+ * and the per-flow counters come first (folding a flow touches only them);
+ * what finish sets comes last. */
 struct rasflow_edge {
 	struct rasflow_addr src, dst;
+	uint16_t dport;
 	uint8_t proto;
 	bool has_port;			/* false for protocols without ports */
-	uint16_t dport;
 	uint32_t src_host, dst_host;	/* indexes in the host table; RASFLOW_NOHOST for groups */
 	bool dst_group;			/* broadcast or multicast destination */
-	rasflow_roleset src_roles, dst_roles;	/* roles used to classify */
-	enum rasflow_outcome outcome;
-	enum rasflow_policy policy;
-	enum rasflow_verdict verdict;
-	int rule;			/* index of the rule reported, or -1 */
-	unsigned rules[RASFLOW_EDGE_RULES];	/* every matching rule (first ones) */
-	size_t nrules;
-	bool local_port;		/* a loopback-only rule port on the wire */
+	uint8_t app_state;		/* 0 none, 1 guessed, 2 detected */
+	uint8_t icmp_type, icmp_code;	/* of the first ICMP error */
 	uint32_t flows;
+	uint32_t syns;			/* SYNs of unanswered/refused attempts */
+	uint32_t icmp;			/* ICMP errors quoting it */
+	uint16_t app_master, app_proto;	/* first detected app (else first guessed) */
 	uint32_t nout[RASFLOW_OUT_COUNT];	/* flows per outcome */
 	uint64_t pkts[2], bytes[2];	/* [RASFLOW_DIR_FWD] initiator -> responder */
 	rasflow_ts first, last;		/* any packet or ICMP error */
 	rasflow_ts first_try, last_try;	/* initiator packets */
 	rasflow_ts last_good;		/* last packet of an answered flow */
 	rasflow_ts last_oneway;		/* last packet of a one-way flow */
-	uint32_t syns;			/* SYNs of unanswered/refused attempts */
-	uint32_t icmp;			/* ICMP errors quoting it */
-	uint8_t icmp_type, icmp_code;	/* of the first one */
-	struct rasflow_addr icmp_from;
-	uint16_t app_master, app_proto;	/* first detected app (else first guessed) */
-	uint8_t app_state;		/* 0 none, 1 guessed, 2 detected */
 	uint32_t app_other;		/* flows detected as another app */
+	struct rasflow_addr icmp_from;	/* sender of the first ICMP error */
+	bool local_port;		/* a loopback-only rule port on the wire */
+	int rule;			/* index of the rule reported, or -1 */
+	rasflow_roleset src_roles, dst_roles;	/* roles used to classify */
+	enum rasflow_outcome outcome;
+	enum rasflow_policy policy;
+	enum rasflow_verdict verdict;
+	unsigned rules[RASFLOW_EDGE_RULES];	/* every matching rule (first ones) */
+	size_t nrules;
 	char *app;			/* name after finish (detected only), or NULL */
 	char *detail;			/* outcome detail after finish, e.g. "4 SYNs over 7 s" */
-	uint32_t hnext;			/* internal: hash chain */
 };
 
 #define RASFLOW_NOHOST UINT32_MAX
