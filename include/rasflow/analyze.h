@@ -6,6 +6,7 @@
  * then infers roles, classifies every edge once against the ruleset, computes
  * rule statuses, findings (failed, unexpected, mismatch, missing) and the
  * summary. Reporters read the result; this module never prints or opens files.
+ * Strings in the result ("owned") belong to the analysis: never free them.
  */
 #ifndef RASFLOW_ANALYZE_H
 #define RASFLOW_ANALYZE_H
@@ -161,8 +162,8 @@ struct rasflow_edge {
 	enum rasflow_verdict verdict;
 	unsigned rules[RASFLOW_EDGE_RULES];	/* every matching rule (first ones) */
 	size_t nrules;
-	char *app;			/* name after finish (detected only), or NULL */
-	char *detail;			/* outcome detail after finish, e.g. "4 SYNs over 7 s" */
+	char *app;			/* after finish, detected only, or NULL; owned */
+	char *detail;			/* outcome detail after finish ("4 SYNs over 7 s"); owned */
 };
 
 #define RASFLOW_NOHOST UINT32_MAX
@@ -176,7 +177,7 @@ struct rasflow_finding {
 	bool has_src, has_dst;
 	struct rasflow_addr src, dst;
 	int dport;			/* -1 = null */
-	char *message;			/* UTF-8; may contain "→" and "—" */
+	char *message;			/* UTF-8 ("→", "—" may occur); owned */
 };
 
 struct rasflow_rule_status {
