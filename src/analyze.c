@@ -538,6 +538,8 @@ int rasflow_analysis_flow(struct rasflow_analysis *an, const struct rasflow_flow
 		e->last_good = ts_max(e->last_good, last);
 	if (o == RASFLOW_OUT_ONEWAY)
 		e->last_oneway = ts_max(e->last_oneway, last);
+	if (o == RASFLOW_OUT_UNANSWERED || o == RASFLOW_OUT_ONEWAY)
+		e->first_noreply = ts_min(e->first_noreply, f->first[RASFLOW_DIR_FWD]);
 	if (o == RASFLOW_OUT_UNANSWERED || o == RASFLOW_OUT_REFUSED ||
 	    (o == RASFLOW_OUT_UNREACHABLE && f->proto == 6))
 		e->syns += f->syn;

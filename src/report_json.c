@@ -286,6 +286,7 @@ static void edge_fields(struct jb *b, json_t *o, const struct rasflow_analysis *
 	put(b, o, "packets_back", json_integer((json_int_t)e->pkts[1]));
 	put(b, o, "bytes_back", json_integer((json_int_t)e->bytes[1]));
 	put(b, o, "syns", json_integer(e->syns));
+	put(b, o, "cut", json_integer(e->cut));
 	if (e->icmp) {
 		json_t *ic = json_object();
 

@@ -64,9 +64,10 @@ bool rasflow_ana_outcome_good(enum rasflow_outcome o, const struct rasflow_rule 
 
 /* The edge's outcome from its flows' outcomes, judged against rule r (NULL
  * when none matched): the common one, the best working or the most frequent
- * failing one, or mixed. */
+ * failing one, or mixed. skip_noreply leaves out the flows that got no reply
+ * (unanswered, one way) when the capture's end cut them short. */
 static enum rasflow_outcome edge_outcome(const struct rasflow_edge *e, const struct rasflow_rule *r,
-					 uint32_t *good, uint32_t *bad)
+					 bool skip_noreply, uint32_t *good, uint32_t *bad)
 {
 	static const enum rasflow_outcome good_order[] = {
 		RASFLOW_OUT_ESTABLISHED, RASFLOW_OUT_MIDSTREAM, RASFLOW_OUT_BIDIRECTIONAL,
@@ -79,6 +80,9 @@ static enum rasflow_outcome edge_outcome(const struct rasflow_edge *e, const str
 	for (int o = 0; o < RASFLOW_OUT_MIXED; o++) {
 		if (rasflow_ana_outcome_good((enum rasflow_outcome)o, r)) {
 			*good += e->nout[o];
+		} else if (skip_noreply &&
+			   (o == RASFLOW_OUT_UNANSWERED || o == RASFLOW_OUT_ONEWAY)) {
+			continue;
 		} else {
 			*bad += e->nout[o];
 			if (e->nout[o] > worst_n) {
@@ -95,6 +99,20 @@ static enum rasflow_outcome edge_outcome(const struct rasflow_edge *e, const str
 		if (e->nout[good_order[i]])
 			return good_order[i];
 	return RASFLOW_OUT_ONEWAY;
+}
+
+/* Did every flow of e that got no reply begin within RASFLOW_ANA_CUT_US of
+ * the capture's end? */
+static bool cut_by_end(const struct rasflow_analysis *an, const struct rasflow_edge *e)
+{
+	return e->first_noreply != 0 && an->cap.end != 0 &&
+	       e->first_noreply + RASFLOW_ANA_CUT_US > an->cap.end;
+}
+
+/* Is outcome o one that e's cut flows had (so not a failure of e)? */
+static bool cut_out(const struct rasflow_edge *e, int o)
+{
+	return e->cut > 0 && (o == RASFLOW_OUT_UNANSWERED || o == RASFLOW_OUT_ONEWAY);
 }
 
 /* RAS-specific responder ports (contract.md "unexpected"). */
@@ -397,12 +415,13 @@ static char *edge_detail(struct rasflow_analysis *an, const struct rasflow_edge 
 		uint32_t bad = 0;
 
 		for (int o = 0; o < RASFLOW_OUT_MIXED; o++)
-			if (!rasflow_ana_outcome_good((enum rasflow_outcome)o, r))
+			if (!rasflow_ana_outcome_good((enum rasflow_outcome)o, r) && !cut_out(e, o))
 				bad += e->nout[o];
 		used = (size_t)snprintf(buf, sizeof(buf), "%u of %u attempts failed (", bad,
 					e->flows);
 		for (int o = 0; o < RASFLOW_OUT_MIXED && used < sizeof(buf); o++) {
-			if (e->nout[o] == 0 || rasflow_ana_outcome_good((enum rasflow_outcome)o, r))
+			if (e->nout[o] == 0 || rasflow_ana_outcome_good((enum rasflow_outcome)o, r) ||
+			    cut_out(e, o))
 				continue;
 			used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s%u %s",
 						 buf[used - 1] == '(' ? "" : ", ", e->nout[o],
@@ -415,6 +434,13 @@ static char *edge_detail(struct rasflow_analysis *an, const struct rasflow_edge 
 	}
 	if (p != NULL)
 		*p = '\0';
+	if (e->cut > 0 && cut_out(e, e->outcome))
+		snprintf(buf, sizeof(buf), "%u %s%s, no reply before the capture ended %.1f s after the first",
+			 e->cut, e->proto == 6 ? "connection attempt" : "flow", e->cut == 1 ? "" : "s",
+			 (double)(an->cap.end - e->first_noreply) / 1e6);
+	else if (e->cut > 0 && strlen(buf) + 40 < sizeof(buf))
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
+			 "; %u more cut by the capture's end", e->cut);
 	return rasflow_ana_strndup(an, buf, strlen(buf));
 }
 
@@ -440,7 +466,19 @@ int rasflow_ana_classify(struct rasflow_analysis *an)
 
 		e->src_roles = sr;
 		e->dst_roles = dr | added;
-		e->outcome = edge_outcome(e, r, &good, &bad);
+		e->outcome = edge_outcome(e, r, false, &good, &bad);
+		if (bad > 0 && cut_by_end(an, e)) {
+			/* its flows with no reply all began too late to get one */
+			uint32_t g, b;
+			enum rasflow_outcome o = edge_outcome(e, r, true, &g, &b);
+
+			e->cut = bad - b;
+			if (g + b > 0) {
+				e->outcome = o;
+				good = g;
+				bad = b;
+			}
+		}
 		if (r != NULL) {
 			e->rule = (int)e->rules[0];
 			e->policy = RASFLOW_POL_EXPECTED;
@@ -561,6 +599,13 @@ static int failed_finding(struct rasflow_analysis *an, const struct rasflow_edge
 		snprintf(svc, sizeof(svc), "%s", rasflow_proto_str(e->proto, pb));
 
 	t->severity = e->outcome == RASFLOW_OUT_MIXED ? RASFLOW_SEV_WARNING : RASFLOW_SEV_ERROR;
+	if (cut_out(e, e->outcome)) {
+		/* nothing but attempts the capture's end cut short */
+		t->severity = RASFLOW_SEV_NOTICE;
+		return rasflow_ana_add_finding(an, t,
+			"%s → %s %s %s: %s — too early to tell; capture for longer to see whether %s answers",
+			sl, role, dl, svc, e->detail, dn);
+	}
 	switch (e->outcome) {
 	case RASFLOW_OUT_REFUSED:
 		return rasflow_ana_add_finding(an, t,

@@ -152,6 +152,7 @@ struct rasflow_edge {
 	rasflow_ts first_try, last_try;	/* initiator packets */
 	rasflow_ts last_good;		/* last packet of an answered flow */
 	rasflow_ts last_oneway;		/* last packet of a one-way flow */
+	rasflow_ts first_noreply;	/* first packet of the earliest flow with no reply */
 	uint32_t app_other;		/* flows detected as another app */
 	struct rasflow_addr icmp_from;	/* sender of the first ICMP error */
 	bool local_port;		/* a loopback-only rule port on the wire */
@@ -160,6 +161,8 @@ struct rasflow_edge {
 	enum rasflow_outcome outcome;
 	enum rasflow_policy policy;
 	enum rasflow_verdict verdict;
+	uint32_t cut;			/* flows with no reply yet when the capture ended
+					 * (RASFLOW_ANA_CUT_US): not counted as failed */
 	unsigned rules[RASFLOW_EDGE_RULES];	/* every matching rule (first ones) */
 	size_t nrules;
 	char *app;			/* after finish, detected only, or NULL; owned */
@@ -167,6 +170,14 @@ struct rasflow_edge {
 };
 
 #define RASFLOW_NOHOST UINT32_MAX
+
+/* A TCP connection attempt or a datagram that began less than this long
+ * (microseconds) before the last packet of the capture and got no reply had
+ * no time for one: a SYN is retransmitted after 1 s (Linux) or 3 s (Windows).
+ * On an edge with other flows such attempts do not make it fail (they are
+ * counted in `cut`); an edge with nothing else still fails, with a finding of
+ * severity notice that says so. */
+#define RASFLOW_ANA_CUT_US		3000000
 
 struct rasflow_finding {
 	enum rasflow_finding_kind kind;

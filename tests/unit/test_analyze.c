@@ -499,6 +499,64 @@ Test(verdict, mixed_attempts_fail_with_a_warning)
 	cr_expect_not_null(strstr(f->message, "3 of 10 attempts failed"), "%s", f->message);
 }
 
+/* A SYN or a datagram in the capture's last seconds had no time to be
+ * answered (RASFLOW_ANA_CUT_US, 3 s): it must not fail a busy edge, and an
+ * edge made of nothing else fails only with a notice that says so. */
+Test(verdict, attempts_cut_by_the_capture_end)
+{
+	use_site("10.0.0.10 broker cb1\n10.0.1.11 rdsh rdsh1\n10.0.1.13 rdsh rdsh3\n"
+		 "10.0.1.14 rdsh rdsh4\n10.0.1.15 rdsh rdsh5\n");
+	start();
+	for (int i = 0; i < 7; i++) {
+		feed(EST, "10.0.1.11", "10.0.0.10", 20003, (unsigned)i, 1);
+		feed(EST, "10.0.1.14", "10.0.0.10", 20003, (unsigned)i, 1);
+		feed(U_BIDIR, "10.0.1.15", "10.0.0.10", 20003, (unsigned)i, 1);
+	}
+	feed(UNANS, "10.0.1.11", "10.0.0.10", 20003, 28, 0);	/* 2 s before the end */
+	feed(UNANS, "10.0.1.13", "10.0.0.10", 20003, 28, 1);	/* alone */
+	feed(UNANS, "10.0.1.14", "10.0.0.10", 20003, 20, 1);	/* 10 s before: a failure */
+	feed(UNANS, "10.0.1.14", "10.0.0.10", 20003, 29, 0);
+	feed(U_ONEWAY, "10.0.1.15", "10.0.0.10", 20003, 29, 0);	/* UDP, no reply yet */
+	finish_span(30);
+
+	const struct rasflow_edge *e = edge("10.0.1.11", "10.0.0.10", 6, 20003);
+
+	cr_expect_eq(e->outcome, RASFLOW_OUT_ESTABLISHED);
+	cr_expect_eq(e->verdict, RASFLOW_V_OK);
+	cr_expect_eq(e->cut, 1);
+	cr_expect_str_eq(e->detail, "7 of 8 flows established; 1 more cut by the capture's end");
+	cr_expect_null(finding_for(RASFLOW_FIND_FAILED, "rdsh-brk", "10.0.1.11", true));
+
+	e = edge("10.0.1.15", "10.0.0.10", 17, 20003);
+	cr_expect_eq(e->outcome, RASFLOW_OUT_BIDIRECTIONAL);
+	cr_expect_eq(e->verdict, RASFLOW_V_OK);
+	cr_expect_eq(e->cut, 1);
+
+	e = edge("10.0.1.13", "10.0.0.10", 6, 20003);
+	cr_expect_eq(e->outcome, RASFLOW_OUT_UNANSWERED);
+	cr_expect_eq(e->verdict, RASFLOW_V_FAILED, "nothing shows that it works");
+	cr_expect_eq(e->cut, 1);
+	cr_expect_str_eq(e->detail,
+			 "1 connection attempt, no reply before the capture ended 2.0 s after the first");
+
+	const struct rasflow_finding *f = finding_for(RASFLOW_FIND_FAILED, "rdsh-brk", "10.0.1.13",
+						      true);
+
+	cr_assert_not_null(f);
+	cr_expect_eq(f->severity, RASFLOW_SEV_NOTICE);
+	cr_expect_str_eq(f->message,
+			 "rdsh3 (10.0.1.13) → broker cb1 (10.0.0.10) tcp/20003: 1 connection attempt, "
+			 "no reply before the capture ended 2.0 s after the first — too early to tell; "
+			 "capture for longer to see whether cb1 answers");
+
+	/* an early unanswered attempt is a failure, and then so is the late one */
+	e = edge("10.0.1.14", "10.0.0.10", 6, 20003);
+	cr_expect_eq(e->outcome, RASFLOW_OUT_MIXED);
+	cr_expect_eq(e->verdict, RASFLOW_V_FAILED);
+	cr_expect_eq(e->cut, 0);
+	cr_expect_str_eq(e->detail, "2 of 9 attempts failed (2 unanswered)");
+}
+
 Test(verdict, messages_for_unanswered_and_refused)
 {
 	use_site("10.0.0.10 broker cb1\n10.0.1.11 rdsh rdsh1\n10.0.1.13 rdsh rdsh3\n");

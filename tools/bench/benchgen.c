@@ -8,7 +8,9 @@
  * with pcap_dump. Deterministic: the same arguments give the same bytes.
  *
  *   benchgen -o OUT.pcap [-p PACKETS] [-f FLOWS] [-c CONCURRENT] [--syn-only]
- *            [--farm SITE_OUT [--clients N]]
+ *            [--farm SITE_OUT [--clients N]] [--gap US]
+ *
+ * Packets are US microseconds apart (default 7: 2M packets span 14 s).
  *
  * By default (the "stress" layout) flow ids map straight to addresses: 50,000
  * client addresses, 200 servers, ports drawn from a short list, so nearly
@@ -67,6 +69,7 @@ struct farm {
 };
 
 static struct farm farm;	/* set up once by main() with --farm */
+static long gap_us = 7;		/* between packets (--gap) */
 
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 
@@ -213,7 +216,7 @@ static void emit(pcap_dumper_t *d, struct timeval *tv, const struct gen_flow *g,
 	h.ts = *tv;
 	h.caplen = h.len = (bpf_u_int32)off;
 	pcap_dump((u_char *)d, &h, f);
-	tv->tv_usec += 7;
+	tv->tv_usec += gap_us;
 	if (tv->tv_usec >= 1000000) {
 		tv->tv_sec++;
 		tv->tv_usec -= 1000000;
@@ -467,7 +470,8 @@ int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "syn-only", no_argument, NULL, 's' }, { "farm", required_argument, NULL, 'F' },
-		{ "clients", required_argument, NULL, 'C' }, { NULL, 0, NULL, 0 } };
+		{ "clients", required_argument, NULL, 'C' }, { "gap", required_argument, NULL, 'g' },
+		{ NULL, 0, NULL, 0 } };
 	const char *out = NULL, *site = NULL;
 	unsigned long clients = 5000;
 	unsigned long packets = 2000000, flows = 300000, conc = 20000;
@@ -487,14 +491,15 @@ int main(int argc, char **argv)
 		case 's': syn_only = 1; break;
 		case 'F': site = optarg; break;
 		case 'C': clients = strtoul(optarg, NULL, 10); break;
+		case 'g': gap_us = strtol(optarg, NULL, 10); break;
 		default:
 			fprintf(stderr, "usage: benchgen -o OUT [-p PACKETS] [-f FLOWS] [-c CONCURRENT] "
-				"[--syn-only] [--farm SITE_OUT [--clients N]]\n");
+				"[--syn-only] [--farm SITE_OUT [--clients N]] [--gap US]\n");
 			return 2;
 		}
 	}
-	if (out == NULL || conc == 0) {
-		fprintf(stderr, "benchgen: -o OUT is required\n");
+	if (out == NULL || conc == 0 || gap_us < 1 || gap_us > 999999) {
+		fprintf(stderr, "benchgen: -o OUT is required; --gap is 1..999999 us\n");
 		return 2;
 	}
 	if (site != NULL && syn_only) {
