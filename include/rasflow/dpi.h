@@ -2,14 +2,18 @@
  *
  * dpi.c is the only file that includes nDPI's headers (Debian 12 ships nDPI
  * 4.2, whose API differs from current releases). Each flow is fed to nDPI
- * from its first packet as ndpiReader 4.2 feeds it: until nDPI detects a
+ * as ndpiReader 4.2 feeds it, except TCP packets without payload, which do
+ * not change nDPI's answer for a flow with data: until nDPI detects a
  * protocol and wants no more packets for it (TLS certificate, DNS answer...),
- * or a packet limit is reached; then give-up is called if needed and the
- * flow's nDPI state is freed at once, so memory stays bounded however many
- * flows there are. Packets after that cost nothing. The number of flows
- * holding nDPI state at the same time is capped too; flows over the cap are
- * counted and go undetected, and flows that begin without payload (SYNs) get
- * state only while the cap is less than half used.
+ * a packet limit is reached or the TCP connection is closed; then give-up is
+ * called if needed and the flow's nDPI state is freed at once, so memory
+ * stays bounded however many flows there are. Packets after that cost
+ * nothing. A TCP flow gets nDPI state with its first payload; until then it
+ * holds only a slot, with the answer nDPI gives up with after its first
+ * packet (a port or address guess). The number of flows holding a slot at
+ * the same time is capped; flows over the cap are counted and go
+ * undetected, and flows that begin without payload (SYNs) get a slot only
+ * while the cap is less than half used.
  *
  * This module does not decide verdicts: it fills flow->app_* and reports
  * server names (TLS SNI, HTTP Host, DNS answers) through a callback.
@@ -30,7 +34,7 @@ enum { RASFLOW_APP_NONE = 0, RASFLOW_APP_GUESSED = 1, RASFLOW_APP_DETECTED = 2 }
 struct rasflow_dpi_opts {
 	unsigned max_packets;	/* TCP (and other) packets fed per flow before giving up */
 	unsigned max_packets_udp; /* the same for UDP flows */
-	size_t max_states;	/* flows holding nDPI state at once */
+	size_t max_states;	/* flows holding a slot (nDPI state or a SYN's answer) at once */
 	/* A server name seen in a flow: TLS SNI or HTTP Host for the
 	 * responder's address, or a DNS answer (name -> address). May be NULL. */
 	void (*on_name)(void *user, const struct rasflow_addr *addr, const char *name);
@@ -38,13 +42,13 @@ struct rasflow_dpi_opts {
 };
 
 struct rasflow_dpi_stats {
-	uint64_t flows;		/* flows that got nDPI state */
+	uint64_t flows;		/* flows that got a slot */
 	uint64_t detected;	/* ... detected by inspection */
 	uint64_t guessed;	/* ... only guessed at give-up (port, address) */
 	uint64_t unknown;	/* ... nothing at all */
-	uint64_t skipped;	/* flows that got no state: max_states reached */
+	uint64_t skipped;	/* flows that got no slot: max_states reached */
 	uint64_t packets;	/* packets fed to nDPI */
-	size_t active, peak;	/* flows holding state now / at most */
+	size_t active, peak;	/* flows holding a slot now / at most */
 	size_t state_size;	/* bytes of one nDPI flow state */
 };
 
