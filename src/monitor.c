@@ -42,8 +42,9 @@ struct medge {
 	uint32_t hnext;			/* hash chain: index + 1, 0 = end */
 };
 
-/* A SYN being timed. The flow's memory stays valid (slab); id tells whether
- * it is still the same flow. */
+/* A SYN, or a first datagram of a rule that expects replies, being timed.
+ * The flow's memory stays valid (slab); id tells whether it is still the
+ * same flow. */
 struct pending {
 	struct rasflow_flow *f;
 	uint64_t id;
@@ -479,7 +480,8 @@ static void alert_unexpected(struct rasflow_monitor *m, const struct rasflow_flo
 		     pk->both_ras ? "between RAS components" : "on a RAS port");
 }
 
-/* A failed attempt on an expected edge: refused, unreachable or unanswered. */
+/* A failed attempt on an expected edge: refused, unreachable, unanswered
+ * (TCP) or one way (UDP, on a rule that expects replies). */
 static void alert_failed(struct rasflow_monitor *m, const struct rasflow_flow *f,
 			 const struct rasflow_peek *pk, enum rasflow_outcome o, rasflow_ts ts)
 {
@@ -507,6 +509,10 @@ static void alert_failed(struct rasflow_monitor *m, const struct rasflow_flow *f
 		     f->icmp_code,
 		     itself ? "it does not accept this traffic (stopped service or host firewall)" :
 			      "a firewall or router between them rejects it");
+	} else if (o == RASFLOW_OUT_ONEWAY) {
+		emit(m, &a, "%s → %s %s %s: %u datagram%s, no reply after %u s — a firewall between them drops the port, or the %s service is down",
+		     sl, role, dl, svc, f->pkts[RASFLOW_DIR_FWD],
+		     f->pkts[RASFLOW_DIR_FWD] == 1 ? "" : "s", m->o.syn_timeout, role);
 	} else {
 		emit(m, &a, "%s → %s %s %s: %u SYN%s, no answer after %u s — a firewall between them drops the port, or the %s service is down",
 		     sl, role, dl, svc, f->syn, f->syn == 1 ? "" : "s", m->o.syn_timeout, role);
@@ -558,8 +564,12 @@ void rasflow_monitor_flow_new(struct rasflow_monitor *m, struct rasflow_flow *f)
 		}
 		return;
 	}
-	/* expected: time the SYN unless the edge already failed */
-	if (f->proto == 6 && f->syn > 0 && f->dirsrc == RASFLOW_DIRSRC_SYN &&
+	/* expected: time the SYN, or the datagram of a rule that expects a
+	 * reply, unless the edge already failed */
+	if (((f->proto == 6 && f->syn > 0 && f->dirsrc == RASFLOW_DIRSRC_SYN) ||
+	     (f->proto == 17 && f->pkts[RASFLOW_DIR_REV] == 0 && !pk.dst_group && pk.rule >= 0 &&
+	      !rasflow_analysis_outcome_good(RASFLOW_OUT_ONEWAY,
+					     &rasflow_analysis_ruleset(m->an)->rules[pk.rule]))) &&
 	    !(e->flags & (1u << RASFLOW_FIND_FAILED))) {
 		if (m->npend < m->o.max_pending) {
 			struct pending *p = &m->pend[m->npend++];
@@ -828,7 +838,7 @@ static void check_pending(struct rasflow_monitor *m, rasflow_ts now)
 		    f->rst[RASFLOW_DIR_REV] || f->icmp_errors)
 			continue;
 		if (now >= p->seen + limit) {
-			failed(m, f, RASFLOW_OUT_UNANSWERED, now);
+			failed(m, f, f->proto == 6 ? RASFLOW_OUT_UNANSWERED : RASFLOW_OUT_ONEWAY, now);
 			continue;
 		}
 		m->pend[j++] = *p;

@@ -29,7 +29,9 @@ static const char rules_text[] =
 	"rule rdsh-brk rdsh -> broker tcp 20003 steady window:60s\n"
 	"rule brk-rdsh broker -> rdsh tcp 30004 ondemand\n"
 	"rule cli-rds client -> rds tcp 3389 ondemand\n"
-	"rule rdsh-local rdsh -> localhost tcp 30005 ondemand local\n";
+	"rule rdsh-local rdsh -> localhost tcp 30005 ondemand local\n"
+	"rule rdsh-brk-udp rdsh -> broker udp 20009 ondemand\n"
+	"rule rdsh-brk-note rdsh -> broker udp 20010 ondemand oneway\n";
 
 static const char site_text[] =
 	"10.0.0.10 broker cb1\n"
@@ -257,6 +259,40 @@ Test(monitor, syn_timer)
 	rasflow_monitor_flow_new(mon, &again);
 	tick(40);
 	cr_assert_eq(seen.n, 1);
+}
+
+/* A first datagram of a UDP flow on a rule that expects replies. */
+static struct rasflow_flow udp_flow(const char *src, const char *dst, uint16_t dport, unsigned t)
+{
+	struct rasflow_flow f = syn_flow(src, dst, 50100, dport, t);
+
+	f.proto = 17;
+	f.syn = 0;
+	f.dirsrc = RASFLOW_DIRSRC_FIRST;
+	return f;
+}
+
+Test(monitor, udp_request_timer)
+{
+	struct rasflow_flow lost = udp_flow("10.0.1.21", "10.0.0.10", 20009, 10);
+	struct rasflow_flow answered = udp_flow("10.0.1.22", "10.0.0.10", 20009, 10);
+	struct rasflow_flow note = udp_flow("10.0.1.21", "10.0.0.10", 20010, 10);
+
+	rasflow_monitor_flow_new(mon, &lost);
+	rasflow_monitor_flow_new(mon, &answered);
+	rasflow_monitor_flow_new(mon, &note);
+	cr_assert_eq(rasflow_monitor_stats(mon)->pending, 2, "a oneway rule expects no reply");
+	lost.pkts[RASFLOW_DIR_FWD] = 3;
+	answered.pkts[RASFLOW_DIR_REV] = 1;	/* the reply */
+	tick(12);
+	cr_assert_eq(seen.n, 0);
+	tick(13);
+	cr_assert_eq(seen.n, 1);
+	cr_assert_eq(seen.a[0].kind, RASFLOW_FIND_FAILED);
+	cr_assert_eq(seen.a[0].rule, rule_idx("rdsh-brk-udp"));
+	cr_assert_str_eq(seen.msg[0],
+			 "rdsh1 (10.0.1.21) → broker cb1 (10.0.0.10) udp/20009: 3 datagrams, no reply after 3 s — a firewall between them drops the port, or the broker service is down");
+	cr_assert_eq(rasflow_monitor_stats(mon)->pending, 0);
 }
 
 Test(monitor, syn_timer_forgets_a_reused_flow)
