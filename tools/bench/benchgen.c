@@ -107,7 +107,13 @@ static const uint8_t rdp_req[] = {
 static const uint8_t http_get[] = "GET /RASHTML5Gateway/ HTTP/1.1\r\nHost: gw1\r\n"
 				  "User-Agent: bench\r\nAccept: */*\r\n\r\n";
 
-static const uint8_t blob[1200];
+/* Payload of flows that carry no protocol of their own: zeros in the
+ * stress layout; in --farm, bytes that look encrypted (RAS's own protocols
+ * and most traffic in a farm are TLS or binary), which is also what nDPI
+ * meets on such ports. */
+static const uint8_t zeros[1200];
+static uint8_t noise[1200];
+static const uint8_t *blob = zeros;
 
 static const uint16_t tcp_ports[] = { 20003, 30004, 20002, 443, 3389, 20001, 30006, 80, 8086, 389 };
 static const uint16_t udp_ports[] = { 30006, 53, 88, 20003, 30009 };
@@ -393,6 +399,9 @@ static int farm_setup(const char *site_path, uint32_t nclients)
 	for (size_t i = 0; i < sizeof(farm_roles) / sizeof(*farm_roles); i++)
 		n += farm_roles[i].n;
 	farm.rs = rs;
+	for (size_t i = 0; i < sizeof(noise); i++)
+		noise[i] = (uint8_t)((i * 2654435761u) >> 13 ^ (i * 40503u) >> 5);
+	blob = noise;
 	farm.srv = calloc(n, sizeof(*farm.srv));
 	farm.rules = calloc(rs->nrules, sizeof(*farm.rules));
 	if (farm.srv == NULL || farm.rules == NULL)
