@@ -338,7 +338,7 @@ static int limit_warnings(const struct args *a, const struct rasflow_engine *eng
 			  const struct rasflow_analysis *an, const struct rasflow_analysis_opts *ao,
 			  char ***warnings, size_t *n)
 {
-	const struct rasflow_flowtab_stats *fs = rasflow_flowtab_stats(eng->ft);
+	const struct rasflow_flowtab_stats *fs = rasflow_engine_flow_stats(eng);
 	const struct rasflow_analysis_stats *as = rasflow_analysis_stats(an);
 	const char *what = a->ncaptures == 1 ? a->captures[0] : "captures";
 
@@ -454,6 +454,9 @@ int rasflow_cmd_analyze(int argc, char **argv)
 	if (run_capture(&a, cap, eng, &warnings, &nwarnings) < 0)
 		goto out;
 	rasflow_engine_finish(eng);
+	/* every flow is folded: the table's memory goes back before the
+	 * analysis builds its result, where a run's memory peaks */
+	rasflow_engine_drop_table(eng);
 	if (run.err) {
 		fprintf(stderr, "rasflow analyze: out of memory while analysing flows\n");
 		goto out;

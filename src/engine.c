@@ -109,3 +109,17 @@ void rasflow_engine_finish(struct rasflow_engine *e)
 {
 	rasflow_flowtab_flush(e->ft, RASFLOW_END_EOF);
 }
+
+void rasflow_engine_drop_table(struct rasflow_engine *e)
+{
+	if (e->ft == NULL)
+		return;
+	e->ft_final = *rasflow_flowtab_stats(e->ft);
+	rasflow_flowtab_free(e->ft);
+	e->ft = NULL;
+}
+
+const struct rasflow_flowtab_stats *rasflow_engine_flow_stats(const struct rasflow_engine *e)
+{
+	return e->ft != NULL ? rasflow_flowtab_stats(e->ft) : &e->ft_final;
+}

@@ -155,7 +155,7 @@ void rasflow_pipeline_capture_info(struct rasflow_capture_info *ci,
 	ci->end = eng->st.packets ? eng->st.last_ts : 0;
 	ci->decode_errors = eng->st.undecoded;
 	ci->dec = &eng->dec;
-	ci->flows = rasflow_flowtab_stats(eng->ft);
+	ci->flows = rasflow_engine_flow_stats(eng);
 }
 
 int rasflow_pipeline_finish(struct rasflow_pipeline *p, const char *cmd,

@@ -22,7 +22,9 @@ struct rasflow_engine_stats {
 };
 
 struct rasflow_engine {
-	struct rasflow_flowtab *ft;	/* owned; hooks are called from rasflow_engine_packet */
+	struct rasflow_flowtab *ft;	/* owned; hooks are called from rasflow_engine_packet;
+					 * NULL after rasflow_engine_drop_table */
+	struct rasflow_flowtab_stats ft_final;	/* the table's counters when it was dropped */
 	struct rasflow_dec_stats dec;	/* decode results by layer and reason */
 	struct rasflow_engine_stats st;
 };
@@ -67,5 +69,13 @@ void rasflow_engine_idle(struct rasflow_engine *e, rasflow_ts now);
 
 /* End of input: end every flow still open with RASFLOW_END_EOF. */
 void rasflow_engine_finish(struct rasflow_engine *e);
+
+/* After rasflow_engine_finish, when no more packets will come: free the
+ * flow table (all of its memory: one flow costs about 220 bytes) and keep
+ * its final counters; rasflow_engine_flow_stats still answers. */
+void rasflow_engine_drop_table(struct rasflow_engine *e);
+
+/* The flow table's counters, also after rasflow_engine_drop_table. */
+const struct rasflow_flowtab_stats *rasflow_engine_flow_stats(const struct rasflow_engine *e);
 
 #endif
