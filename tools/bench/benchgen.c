@@ -214,7 +214,8 @@ static void emit(pcap_dumper_t *d, struct timeval *tv, const struct gen_flow *g,
 		put16(f + off + 14, 64240); put32(f + off + 16, 0);
 		off += 20;
 	}
-	memcpy(f + off, pl, plen);
+	if (plen > 0)
+		memcpy(f + off, pl, plen);	/* pl is NULL for bare TCP segments */
 	off += plen;
 	(void)l3;
 	while (off < 60)
