@@ -217,6 +217,18 @@ static uint32_t hash_tuple(const struct rasflow_flowtab *t, uint8_t proto,
 	return hash_words(t->o.seed, a, b, (uint64_t)proto << 32 | (uint64_t)ap << 16 | bp);
 }
 
+/* Is f the flow of (proto, a:ap, b:bp), in either direction? */
+static inline bool same_key(const struct rasflow_flow *f, uint8_t proto,
+			    const struct rasflow_addr *a, uint16_t ap,
+			    const struct rasflow_addr *b, uint16_t bp)
+{
+	if (f->proto != proto)
+		return false;
+	if (f->sport == ap && f->dport == bp && addr_eq(&f->src, a) && addr_eq(&f->dst, b))
+		return true;
+	return f->sport == bp && f->dport == ap && addr_eq(&f->src, b) && addr_eq(&f->dst, a);
+}
+
 /* Probe from the hash's home slot to the first empty one; only flows whose
  * full hash matches are looked at. */
 static struct rasflow_flow *lookup(const struct rasflow_flowtab *t, uint32_t h, uint8_t proto,
@@ -231,14 +243,28 @@ static struct rasflow_flow *lookup(const struct rasflow_flowtab *t, uint32_t h, 
 		if (t->idx[i].hash != h)
 			continue;
 		f = at(t, t->idx[i].slot);
-		if (f->proto != proto)
-			continue;
-		if (f->sport == ap && f->dport == bp && addr_eq(&f->src, a) && addr_eq(&f->dst, b))
-			return f;
-		if (f->sport == bp && f->dport == ap && addr_eq(&f->src, b) && addr_eq(&f->dst, a))
+		if (same_key(f, proto, a, ap, b, bp))
 			return f;
 	}
 	return NULL;
+}
+
+/* lookup(), trying first the slot the hint's index probe found (slot 0:
+ * none). That flow may have ended since, and its slot been reused or not:
+ * only a live flow (id != 0) with the same key is taken, and the table
+ * never holds two live flows with one key. */
+static struct rasflow_flow *lookup_hinted(const struct rasflow_flowtab *t, uint32_t slot,
+					  uint32_t h, uint8_t proto,
+					  const struct rasflow_addr *a, uint16_t ap,
+					  const struct rasflow_addr *b, uint16_t bp)
+{
+	if (slot != 0 && slot <= t->fresh) {
+		struct rasflow_flow *f = at(t, slot);
+
+		if (f->id != 0 && f->hash == h && same_key(f, proto, a, ap, b, bp))
+			return f;
+	}
+	return lookup(t, h, proto, a, ap, b, bp);
 }
 
 static void idx_insert(struct ient *idx, size_t n, uint32_t h, uint32_t slot)
@@ -749,7 +775,7 @@ static struct rasflow_flow *icmp_error(struct rasflow_flowtab *t, const struct r
  * first ICMP error, each SYN retransmission before establishment. hash, when
  * not NULL, is the hash of the tuple the packet looks up. */
 static struct rasflow_flow *packet(struct rasflow_flowtab *t, const struct rasflow_pkt *p,
-				   rasflow_ts ts, const uint32_t *hash)
+				   rasflow_ts ts, const uint32_t *hash, uint32_t slot)
 {
 	struct rasflow_flow *f;
 	uint16_t sp, dp;
@@ -772,7 +798,7 @@ static struct rasflow_flow *packet(struct rasflow_flowtab *t, const struct rasfl
 	sp = is_icmp(p->proto) ? 0 : p->sport;
 	dp = is_icmp(p->proto) ? 0 : p->dport;
 	h = hash ? *hash : hash_tuple(t, p->proto, &p->src, sp, &p->dst, dp);
-	f = lookup(t, h, p->proto, &p->src, sp, &p->dst, dp);
+	f = lookup_hinted(t, slot, h, p->proto, &p->src, sp, &p->dst, dp);
 	if (f)
 		prefetch_links(t, f);
 	if (f && timed_out(t, f, t->now)) {
@@ -843,14 +869,14 @@ static struct rasflow_flow *packet(struct rasflow_flowtab *t, const struct rasfl
 struct rasflow_flow *rasflow_flowtab_packet(struct rasflow_flowtab *t, const struct rasflow_pkt *p,
 					    rasflow_ts ts)
 {
-	return packet(t, p, ts, NULL);
+	return packet(t, p, ts, NULL, 0);
 }
 
 struct rasflow_flow *rasflow_flowtab_packet_hinted(struct rasflow_flowtab *t,
 						   const struct rasflow_pkt *p, rasflow_ts ts,
 						   const struct rasflow_flow_hint *h)
 {
-	return packet(t, p, ts, h->hashed ? &h->hash : NULL);
+	return packet(t, p, ts, h->hashed ? &h->hash : NULL, h->hashed ? h->slot : 0);
 }
 
 /* The tuple rasflow_flowtab_packet will look up for p, hashed; false when

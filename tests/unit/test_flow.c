@@ -664,6 +664,46 @@ Test(flow, many_flows_grow_the_hash)
 	cr_assert_gt(st()->bytes, 5000 * sizeof(struct rasflow_flow));
 }
 
+/* capture.c's read-ahead takes a hint (hash, index slot) when a packet is
+ * read and uses it up to a dozen packets later: the flow the hint found may
+ * have ended by then, its slot reused by another flow or left free. */
+Test(flow, stale_hint_finds_the_right_flow)
+{
+	struct rasflow_pkt x = mk("10.0.0.1", 40000, "10.0.0.2", 53, UDP, 0, 10);
+	struct rasflow_flow_hint h;
+	struct rasflow_flow *a, *b, *f;
+	uint32_t slot;
+
+	a = udp("10.0.0.1", 40000, "10.0.0.2", 53, 10, T0);
+	slot = a->slot;
+	rasflow_flowtab_hint(tab, &x, &h);
+	rasflow_flowtab_hint_step(tab, &h);
+	rasflow_flowtab_hint_step(tab, &h);
+	cr_assert_eq(h.slot, slot, "the hint found the flow");
+	rasflow_flowtab_flush(tab, RASFLOW_END_EOF);
+	b = udp("10.0.0.3", 40001, "10.0.0.4", 53, 10, T0 + 1);
+	cr_assert_eq(b->slot, slot, "another flow took the freed slot");
+	f = rasflow_flowtab_packet_hinted(tab, &x, T0 + 2, &h);
+	cr_assert_not_null(f);
+	cr_assert_neq(f, b);
+	assert_ends(f, "10.0.0.1", 40000, "10.0.0.2", 53);
+	cr_assert_eq(f->pkts[0], 1);
+	cr_assert_eq(b->pkts[0], 1, "the slot's new flow is untouched");
+	cr_assert_eq(st()->created, 3);
+
+	/* the hinted flow ended and its slot is free */
+	rasflow_flowtab_hint(tab, &x, &h);
+	rasflow_flowtab_hint_step(tab, &h);
+	rasflow_flowtab_hint_step(tab, &h);
+	cr_assert_eq(h.slot, f->slot);
+	rasflow_flowtab_flush(tab, RASFLOW_END_EOF);
+	f = rasflow_flowtab_packet_hinted(tab, &x, T0 + 3, &h);
+	cr_assert_not_null(f);
+	cr_assert_eq(f->pkts[0], 1, "a new flow, not the freed one");
+	cr_assert_eq(st()->created, 4);
+	cr_assert_eq(st()->active, 1);
+}
+
 Test(flow, ipv6_flow)
 {
 	struct rasflow_flow *f;
