@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "analyze_int.h"
+#include "hash.h"
 #include "rasflow/err.h"
 
 #define DEFAULT_MAX_HOSTS (1u << 18)
@@ -32,63 +33,22 @@ void rasflow_analysis_default_opts(struct rasflow_analysis_opts *o)
 	o->max_edges = DEFAULT_MAX_EDGES;
 }
 
-static inline uint64_t load64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-/* The word at p read big-endian, so that word order is memcmp's order. */
-static inline uint64_t load64_be(const uint8_t *p)
-{
-	uint64_t v = load64(p);
-
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	v = __builtin_bswap64(v);
-#endif
-	return v;
-}
-
-static inline bool addr_eq(const struct rasflow_addr *a, const struct rasflow_addr *b)
-{
-	return ((load64(a->b) ^ load64(b->b)) | (load64(a->b + 8) ^ load64(b->b + 8))) == 0;
-}
-
-/* One multiply-and-rotate round of the hash. */
-static inline uint64_t hash_round(uint64_t h, uint64_t w)
-{
-	h = (h ^ w) * HASH_SEED;
-	return (h << 31) | (h >> 33);
-}
-
-/* Murmur3's finalizer: every input bit reaches the low (bucket) bits. */
-static inline uint64_t hash_final(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	return h ^ (h >> 33);
-}
-
 static uint64_t host_hash(const struct rasflow_addr *a)
 {
-	uint64_t h = hash_round(HASH_SEED, load64(a->b));
+	uint64_t h = rasflow_hash_round(HASH_SEED, rasflow_addr_half(a, 0));
 
-	return hash_final(hash_round(h, load64(a->b + 8)));
+	return rasflow_hash_final(rasflow_hash_round(h, rasflow_addr_half(a, 1)));
 }
 
 static uint64_t edge_hash(const struct rasflow_addr *s, const struct rasflow_addr *d,
 			  uint8_t proto, uint16_t port)
 {
-	uint64_t h = hash_round(HASH_SEED, load64(s->b));
+	uint64_t h = rasflow_hash_round(HASH_SEED, rasflow_addr_half(s, 0));
 
-	h = hash_round(h, load64(s->b + 8));
-	h = hash_round(h, load64(d->b));
-	h = hash_round(h, load64(d->b + 8));
-	return hash_final(hash_round(h, (uint64_t)proto << 16 | port));
+	h = rasflow_hash_round(h, rasflow_addr_half(s, 1));
+	h = rasflow_hash_round(h, rasflow_addr_half(d, 0));
+	h = rasflow_hash_round(h, rasflow_addr_half(d, 1));
+	return rasflow_hash_final(rasflow_hash_round(h, (uint64_t)proto << 16 | port));
 }
 
 struct rasflow_analysis *rasflow_analysis_new(const struct rasflow_ruleset *rs,
@@ -268,7 +228,7 @@ static uint32_t host_lookup(const struct rasflow_analysis *an, const struct rasf
 	for (size_t k = h & mask; an->hslots[k].idx != 0; k = (k + 1) & mask) {
 		const struct rasflow_ana_slot *s = &an->hslots[k];
 
-		if (s->hash == h && addr_eq(&an->hosts[s->idx - 1].addr, a))
+		if (s->hash == h && rasflow_addr_eq(&an->hosts[s->idx - 1].addr, a))
 			return s->idx - 1;
 	}
 	return RASFLOW_NOHOST;
@@ -351,8 +311,8 @@ static uint32_t edge_find(const struct rasflow_analysis *an, const struct rasflo
 		uint32_t i = an->eslots[k].idx - 1;
 		const struct rasflow_edge *e = &an->edges[i];
 
-		if (e->proto == proto && e->dport == port && addr_eq(&e->src, s) &&
-		    addr_eq(&e->dst, d))
+		if (e->proto == proto && e->dport == port && rasflow_addr_eq(&e->src, s) &&
+		    rasflow_addr_eq(&e->dst, d))
 			return i;
 	}
 	return RASFLOW_NOHOST;
@@ -1001,8 +961,8 @@ static int sort_tables(struct rasflow_analysis *an)
 		struct rasflow_host spare;
 
 		for (size_t i = 0; i < an->nhosts; i++) {
-			keys[i].w[0] = load64_be(an->hosts[i].addr.b);
-			keys[i].w[1] = load64_be(an->hosts[i].addr.b + 8);
+			keys[i].w[0] = rasflow_addr_half_be(&an->hosts[i].addr, 0);
+			keys[i].w[1] = rasflow_addr_half_be(&an->hosts[i].addr, 1);
 			keys[i].w[2] = keys[i].w[3] = 0;
 			keys[i].tail = 0;
 			keys[i].idx = (uint32_t)i;
@@ -1033,10 +993,10 @@ static int sort_tables(struct rasflow_analysis *an)
 		for (size_t i = 0; i < an->nedges; i++) {
 			const struct rasflow_edge *e = &an->edges[i];
 
-			keys[i].w[0] = load64_be(e->src.b);
-			keys[i].w[1] = load64_be(e->src.b + 8);
-			keys[i].w[2] = load64_be(e->dst.b);
-			keys[i].w[3] = load64_be(e->dst.b + 8);
+			keys[i].w[0] = rasflow_addr_half_be(&e->src, 0);
+			keys[i].w[1] = rasflow_addr_half_be(&e->src, 1);
+			keys[i].w[2] = rasflow_addr_half_be(&e->dst, 0);
+			keys[i].w[3] = rasflow_addr_half_be(&e->dst, 1);
 			keys[i].tail = (uint32_t)e->proto << 16 | e->dport;
 			keys[i].idx = (uint32_t)i;
 		}

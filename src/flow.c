@@ -31,6 +31,7 @@
 
 #include "rasflow/config.h"
 #include "rasflow/flow.h"
+#include "hash.h"
 
 /* The design budget is 256 bytes per flow including its share of the index
  * (at most 2 / 0.75 index slots of 8 bytes each, right after a doubling). */
@@ -122,11 +123,6 @@ static inline bool is_icmp(uint8_t proto)
 	return proto == IPPROTO_ICMP_ || proto == IPPROTO_ICMPV6_;
 }
 
-static inline bool addr_eq(const struct rasflow_addr *a, const struct rasflow_addr *b)
-{
-	return memcmp(a->b, b->b, 16) == 0;
-}
-
 /* The flow in slot s (s >= 1). */
 static inline struct rasflow_flow *at(const struct rasflow_flowtab *t, uint32_t s)
 {
@@ -144,62 +140,27 @@ static inline void sat8(uint8_t *v)
 		(*v)++;
 }
 
-static inline uint64_t load64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return v;
-}
-
-static inline uint64_t rotl64(uint64_t x, unsigned r)
-{
-	return x << r | x >> (64 - r);
-}
-
-/* Murmur3's 64-bit finaliser: every input bit reaches every output bit. */
-static inline uint64_t fmix64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 33;
-	return x;
-}
-
 /* Seeded hash of two addresses and one extra word, in the order given. */
 static uint32_t hash_words(uint64_t seed, const struct rasflow_addr *a,
 			   const struct rasflow_addr *b, uint64_t w)
 {
-	const uint64_t k = 0x9e3779b97f4a7c15ULL;
 	uint64_t h = seed ^ w;
 
-	h = rotl64((h ^ load64(a->b)) * k, 31);
-	h = rotl64((h ^ load64(a->b + 8)) * k, 31);
-	h = rotl64((h ^ load64(b->b)) * k, 31);
-	h = rotl64((h ^ load64(b->b + 8)) * k, 31);
-	return (uint32_t)fmix64(h);
-}
-
-static inline uint64_t load64_be(const uint8_t *p)
-{
-	uint64_t v = load64(p);
-
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	v = __builtin_bswap64(v);
-#endif
-	return v;
+	h = rasflow_hash_round(h, rasflow_addr_half(a, 0));
+	h = rasflow_hash_round(h, rasflow_addr_half(a, 1));
+	h = rasflow_hash_round(h, rasflow_addr_half(b, 0));
+	h = rasflow_hash_round(h, rasflow_addr_half(b, 1));
+	return (uint32_t)rasflow_hash_final(h);
 }
 
 /* memcmp's order of two addresses (-1, 0, 1) in two word compares. */
 static inline int addr_order(const struct rasflow_addr *a, const struct rasflow_addr *b)
 {
-	uint64_t x = load64_be(a->b), y = load64_be(b->b);
+	uint64_t x = rasflow_addr_half_be(a, 0), y = rasflow_addr_half_be(b, 0);
 
 	if (x == y) {
-		x = load64_be(a->b + 8);
-		y = load64_be(b->b + 8);
+		x = rasflow_addr_half_be(a, 1);
+		y = rasflow_addr_half_be(b, 1);
 	}
 	return (x > y) - (x < y);
 }
@@ -224,9 +185,9 @@ static inline bool same_key(const struct rasflow_flow *f, uint8_t proto,
 {
 	if (f->proto != proto)
 		return false;
-	if (f->sport == ap && f->dport == bp && addr_eq(&f->src, a) && addr_eq(&f->dst, b))
+	if (f->sport == ap && f->dport == bp && rasflow_addr_eq(&f->src, a) && rasflow_addr_eq(&f->dst, b))
 		return true;
-	return f->sport == bp && f->dport == ap && addr_eq(&f->src, b) && addr_eq(&f->dst, a);
+	return f->sport == bp && f->dport == ap && rasflow_addr_eq(&f->src, b) && rasflow_addr_eq(&f->dst, a);
 }
 
 /* Probe from the hash's home slot to the first empty one; only flows whose
@@ -716,7 +677,7 @@ static struct rasflow_flow *later_fragment(struct rasflow_flowtab *t, const stru
 	struct rasflow_flow *f = e->f;
 
 	if (!f || f->id != e->fid || e->frag_id != p->frag_id || e->proto != p->proto ||
-	    !addr_eq(&e->src, &p->src) || !addr_eq(&e->dst, &p->dst)) {
+	    !rasflow_addr_eq(&e->src, &p->src) || !rasflow_addr_eq(&e->dst, &p->dst)) {
 		t->st.frags_orphan++;
 		return NULL;
 	}
@@ -841,7 +802,7 @@ static struct rasflow_flow *packet(struct rasflow_flowtab *t, const struct rasfl
 		f->nvlan = p->nvlan;
 	}
 
-	dir = (f->sport == sp && addr_eq(&f->src, &p->src)) ? RASFLOW_DIR_FWD : RASFLOW_DIR_REV;
+	dir = (f->sport == sp && rasflow_addr_eq(&f->src, &p->src)) ? RASFLOW_DIR_FWD : RASFLOW_DIR_REV;
 	count(f, p, dir, ts);
 	if (p->proto == IPPROTO_TCP_)
 		ev = tcp_update(f, p, dir);

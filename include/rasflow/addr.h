@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 struct rasflow_addr {
 	uint8_t b[16];		/* network byte order; IPv4 as ::ffff:a.b.c.d */
@@ -31,6 +32,34 @@ const char *rasflow_addr_str(const struct rasflow_addr *a, char buf[RASFLOW_ADDR
 
 /* -1, 0, 1 like memcmp. */
 int rasflow_addr_cmp(const struct rasflow_addr *x, const struct rasflow_addr *y);
+
+/* The address's 64-bit halves (i = 0: bytes 0-7, i = 1: bytes 8-15), for
+ * the hash tables' hot paths: in host byte order for hashing and equality,
+ * and big-endian (_be) so that comparing them in turn is memcmp's order. */
+static inline uint64_t rasflow_addr_half(const struct rasflow_addr *a, int i)
+{
+	uint64_t v;
+
+	memcpy(&v, a->b + 8 * i, sizeof(v));
+	return v;
+}
+
+static inline uint64_t rasflow_addr_half_be(const struct rasflow_addr *a, int i)
+{
+	uint64_t v = rasflow_addr_half(a, i);
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	v = __builtin_bswap64(v);
+#endif
+	return v;
+}
+
+/* x == y, in two word compares. */
+static inline bool rasflow_addr_eq(const struct rasflow_addr *x, const struct rasflow_addr *y)
+{
+	return ((rasflow_addr_half(x, 0) ^ rasflow_addr_half(y, 0)) |
+		(rasflow_addr_half(x, 1) ^ rasflow_addr_half(y, 1))) == 0;
+}
 
 /* Private, loopback, link-local, ULA, multicast, broadcast or unspecified:
  * anything that cannot be an internet peer. */
