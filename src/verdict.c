@@ -434,7 +434,7 @@ static char *edge_detail(struct rasflow_analysis *an, const struct rasflow_edge 
 	}
 	if (p != NULL)
 		*p = '\0';
-	if (e->cut > 0 && cut_out(e, e->outcome))
+	if (cut_out(e, e->outcome))
 		snprintf(buf, sizeof(buf), "%u %s%s, no reply before the capture ended %.1f s after the first",
 			 e->cut, e->proto == 6 ? "connection attempt" : "flow", e->cut == 1 ? "" : "s",
 			 (double)(an->cap.end - e->first_noreply) / 1e6);
@@ -473,11 +473,8 @@ int rasflow_ana_classify(struct rasflow_analysis *an)
 			enum rasflow_outcome o = edge_outcome(e, r, true, &g, &b);
 
 			e->cut = bad - b;
-			if (g + b > 0) {
+			if (g + b > 0)
 				e->outcome = o;
-				good = g;
-				bad = b;
-			}
 		}
 		if (r != NULL) {
 			e->rule = (int)e->rules[0];
@@ -580,23 +577,31 @@ static const char *short_name(const struct rasflow_analysis *an, const struct ra
 	return rasflow_addr_str(a, buf);
 }
 
-/* The finding for one failed edge. */
+/* "tcp/3389" or "ip:112" into buf (RASFLOW_PROTO_STRLEN + 8 bytes). */
+static const char *service_str(const struct rasflow_edge *e, char *buf)
+{
+	char *p = buf + strlen(rasflow_proto_str(e->proto, buf));	/* at most "ip:255" */
+
+	if (e->has_port) {
+		*p++ = '/';
+		p = put_dec(p, e->dport);
+	}
+	*p = '\0';
+	return buf;
+}
+
+/* The finding for one failed edge; sl, dl: the labels of its ends. */
 static int failed_finding(struct rasflow_analysis *an, const struct rasflow_edge *e,
-			  struct rasflow_finding *t)
+			  struct rasflow_finding *t, const char *sl, const char *dl)
 {
 	const struct rasflow_rule *r = &an->rs->rules[e->rule];
 	const char *role = an->rs->roles[r->dst].id;
-	char sl[LABEL_LEN], dl[LABEL_LEN], dn[RASFLOW_ADDR_STRLEN + 256], pb[RASFLOW_PROTO_STRLEN];
+	char dn[RASFLOW_ADDR_STRLEN + 256];
 	char svc[RASFLOW_PROTO_STRLEN + 8], ab[RASFLOW_ADDR_STRLEN];
 	bool v6 = !rasflow_addr_is_v4(&e->dst);
 
-	rasflow_ana_label(an, &e->src, sl, sizeof(sl));
-	rasflow_ana_label(an, &e->dst, dl, sizeof(dl));
 	short_name(an, &e->dst, dn);
-	if (e->has_port)
-		snprintf(svc, sizeof(svc), "%s/%u", rasflow_proto_str(e->proto, pb), e->dport);
-	else
-		snprintf(svc, sizeof(svc), "%s", rasflow_proto_str(e->proto, pb));
+	service_str(e, svc);
 
 	t->severity = e->outcome == RASFLOW_OUT_MIXED ? RASFLOW_SEV_WARNING : RASFLOW_SEV_ERROR;
 	if (cut_out(e, e->outcome)) {
@@ -652,19 +657,6 @@ static int failed_finding(struct rasflow_analysis *an, const struct rasflow_edge
 			sl, role, dl, svc, e->syns, e->syns == 1 ? "" : "s",
 			secs(e->first_try, e->last_try), role);
 	}
-}
-
-/* "tcp/3389" or "ip:112" into buf (RASFLOW_PROTO_STRLEN + 8 bytes). */
-static const char *service_str(const struct rasflow_edge *e, char *buf)
-{
-	char *p = buf + strlen(rasflow_proto_str(e->proto, buf));	/* at most "ip:255" */
-
-	if (e->has_port) {
-		*p++ = '/';
-		p = put_dec(p, e->dport);
-	}
-	*p = '\0';
-	return buf;
 }
 
 /* rasflow_ana_label() of an edge end whose host index is known (after
@@ -737,7 +729,7 @@ int rasflow_ana_edge_findings(struct rasflow_analysis *an)
 		if (e->verdict == RASFLOW_V_OK || e->verdict == RASFLOW_V_IGNORED)
 			continue;
 		if (!sl_ok || e->src_host != sl_host ||
-		    memcmp(&e->src, &sl_addr, sizeof(sl_addr)) != 0) {
+		    !rasflow_addr_eq(&e->src, &sl_addr)) {
 			end_label(an, &e->src, e->src_host, sl, sizeof(sl));
 			sl_addr = e->src;
 			sl_host = e->src_host;
@@ -758,7 +750,7 @@ int rasflow_ana_edge_findings(struct rasflow_analysis *an)
 		switch (e->verdict) {
 		case RASFLOW_V_FAILED:
 			t.kind = RASFLOW_FIND_FAILED;
-			err = failed_finding(an, e, &t);
+			err = failed_finding(an, e, &t, sl, dl);
 			break;
 		case RASFLOW_V_MISMATCH: {
 			const struct rasflow_rule *r = &rs->rules[e->rule];
