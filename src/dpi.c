@@ -226,6 +226,17 @@ static bool attach(struct rasflow_dpi *d, struct rasflow_flow *f)
 	return true;
 }
 
+/* One packet to nDPI: from its IP header, packet time in milliseconds. */
+static ndpi_protocol feed(struct rasflow_dpi *d, struct ndpi_flow_struct *nf,
+			  const struct rasflow_pkt *p, rasflow_ts ts)
+{
+	d->stats.packets++;
+	return ndpi_detection_process_packet(d->ndpi, nf, p->l3,
+					     p->l3_caplen > 0xffff ? 0xffff :
+								 (unsigned short)p->l3_caplen,
+					     ts / 1000);
+}
+
 /* A TCP flow that begins without payload takes a slot but no nDPI state:
  * its answer, should no payload ever come, is what nDPI gives up with after
  * its first packet, worked out at once on the scratch state. */
@@ -237,13 +248,10 @@ static void reserve(struct rasflow_dpi *d, struct rasflow_flow *f, const struct 
 	ndpi_protocol proto;
 
 	memset(nf, 0, ndpi_detection_get_sizeof_ndpi_flow_struct());
-	ndpi_detection_process_packet(d->ndpi, nf, p->l3,
-				      p->l3_caplen > 0xffff ? 0xffff : (unsigned short)p->l3_caplen,
-				      ts / 1000);
+	feed(d, nf, p, ts);
 	proto = ndpi_detection_giveup(d->ndpi, nf, 1, &guessed);
 	record(f, nf, proto);
 	ndpi_free_flow_data(nf);
-	d->stats.packets++;
 	f->dpi = &d->reserved;
 	count_slot(d);
 }
@@ -287,10 +295,7 @@ void rasflow_dpi_flow_packet(struct rasflow_dpi *d, struct rasflow_flow *f,
 	if ((f->dpi == NULL || f->dpi == &d->reserved) && !attach(d, f))
 		return;
 	df = f->dpi;
-	d->stats.packets++;
-	proto = ndpi_detection_process_packet(d->ndpi, &df->nf, p->l3,
-					      p->l3_caplen > 0xffff ? 0xffff : (unsigned short)p->l3_caplen,
-					      ts / 1000);
+	proto = feed(d, &df->nf, p, ts);
 	if (proto.app_protocol != NDPI_PROTOCOL_UNKNOWN)
 		record(f, &df->nf, proto);
 	if (!enough && !closed && proto.app_protocol == NDPI_PROTOCOL_UNKNOWN)
