@@ -4,22 +4,10 @@
 
 #include "rasflow/addr.h"
 
-static const uint8_t v4_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
-void rasflow_addr_from_v4(struct rasflow_addr *a, const uint8_t v4[4])
-{
-	memcpy(a->b, v4_prefix, 12);
-	memcpy(a->b + 12, v4, 4);
-}
-
-void rasflow_addr_from_v6(struct rasflow_addr *a, const uint8_t v6[16])
-{
-	memcpy(a->b, v6, 16);
-}
-
 bool rasflow_addr_is_v4(const struct rasflow_addr *a)
 {
-	return memcmp(a->b, v4_prefix, 12) == 0;
+	/* ::ffff:0:0/96: ten zero bytes, then ff ff */
+	return rasflow_addr_half_be(a, 0) == 0 && rasflow_addr_half_be(a, 1) >> 32 == 0xffff;
 }
 
 bool rasflow_addr_parse(const char *s, struct rasflow_addr *a)

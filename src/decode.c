@@ -394,23 +394,13 @@ too_long:
 	return fail(pkt, st, l, RASFLOW_DEC_MALFORMED, RASFLOW_R_IP6_EXT);
 }
 
-/* The same fill as rasflow_addr_from_v4() (::ffff:a.b.c.d), inline: it runs
- * twice per IPv4 frame and the call costs more than the copy. */
-static inline void addr_v4(struct rasflow_addr *a, const uint8_t *v4)
-{
-	static const uint8_t v4_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
-	memcpy(a->b, v4_prefix, 12);
-	memcpy(a->b + 12, v4, 4);
-}
-
 /* Set an address from the 4 or 16 bytes an IP header points at. */
 static inline void set_addr(struct rasflow_addr *a, unsigned ver, const uint8_t *b)
 {
 	if (ver == 4)
-		addr_v4(a, b);
+		rasflow_addr_from_v4(a, b);
 	else
-		memcpy(a->b, b, 16);
+		rasflow_addr_from_v6(a, b);
 }
 
 /* A transport header shorter than it must be: cut by the snaplen (TRUNC) or
@@ -679,8 +669,8 @@ static inline bool fast_ip4(const uint8_t *h, uint32_t cap, struct rasflow_pkt *
 	pkt->ipver = 4;
 	pkt->ttl = h[8];
 	pkt->frag_id = be16(h + 4);
-	addr_v4(&pkt->src, h + 12);
-	addr_v4(&pkt->dst, h + 16);
+	rasflow_addr_from_v4(&pkt->src, h + 12);
+	rasflow_addr_from_v4(&pkt->dst, h + 16);
 	pkt->ip_len = tot;
 	pkt->l3 = h;
 	pkt->l3_caplen = l3cap;
@@ -702,8 +692,8 @@ static inline bool fast_ip6(const uint8_t *h, uint32_t cap, struct rasflow_pkt *
 	pkt->ipver = 6;
 	pkt->ttl = h[7];
 	pkt->frag_id = 0;
-	memcpy(pkt->src.b, h + 8, 16);
-	memcpy(pkt->dst.b, h + 24, 16);
+	rasflow_addr_from_v6(&pkt->src, h + 8);
+	rasflow_addr_from_v6(&pkt->dst, h + 24);
 	pkt->ip_len = tot;
 	pkt->l3 = h;
 	pkt->l3_caplen = l3cap;

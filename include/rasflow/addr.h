@@ -17,9 +17,20 @@ struct rasflow_addr {
 
 #define RASFLOW_ADDR_STRLEN 46	/* INET6_ADDRSTRLEN */
 
-/* Fill from 4 raw IPv4 bytes / 16 raw IPv6 bytes (network order). */
-void rasflow_addr_from_v4(struct rasflow_addr *a, const uint8_t v4[4]);
-void rasflow_addr_from_v6(struct rasflow_addr *a, const uint8_t v6[16]);
+/* Fill from 4 raw IPv4 bytes / 16 raw IPv6 bytes (network order). Inline:
+ * the decoder does it twice per frame. */
+static inline void rasflow_addr_from_v4(struct rasflow_addr *a, const uint8_t v4[4])
+{
+	static const uint8_t v4_mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	memcpy(a->b, v4_mapped, 12);
+	memcpy(a->b + 12, v4, 4);
+}
+
+static inline void rasflow_addr_from_v6(struct rasflow_addr *a, const uint8_t v6[16])
+{
+	memcpy(a->b, v6, 16);
+}
 
 /* True when the address is IPv4-mapped, i.e. an IPv4 address. */
 bool rasflow_addr_is_v4(const struct rasflow_addr *a);
