@@ -3,7 +3,8 @@
 
 Criterion tests run with --tap, so one meson test holds many TAP results;
 each "ok"/"not ok" line counts once. A test that printed no TAP results counts
-once by its meson result. Prints 'N passed, N failed, N skipped'.
+once by its meson result. Prints 'N skipped', then as the last line
+'N passed, N failed' (the form CI looks for).
 """
 import json
 import re
@@ -40,5 +41,6 @@ for path in sys.argv[1:]:
             passed += 1
         else:
             failed += 1
-print('%d passed, %d failed, %d skipped' % (passed, failed, skipped))
+print('%d skipped' % skipped)
+print('%d passed, %d failed' % (passed, failed))
 sys.exit(1 if failed else 0)
