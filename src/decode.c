@@ -26,7 +26,19 @@ enum {
 	ETH_8021Q = 0x8100,
 	ETH_8021AD = 0x88a8,
 	ETH_QINQ_OLD = 0x9100,	/* pre-standard QinQ */
+	ETH_PPPOE_SESSION = 0x8864,
+	ETH_TEB = 0x6558,	/* transparent Ethernet bridging: Ethernet in GRE */
+	ETH_ERSPAN_2 = 0x88be,	/* ERSPAN types I and II, as a GRE protocol type */
+	ETH_ERSPAN_3 = 0x22eb,	/* ERSPAN type III */
 };
+
+/* PPP protocol numbers (RFC 1332, RFC 5072). */
+enum { PPP_IPV4 = 0x0021, PPP_IPV6 = 0x0057 };
+
+/* UDP ports of the tunnels decoded (IANA). */
+enum { UDP_GTPU = 2152, UDP_VXLAN = 4789 };
+
+#define MAX_GTP_EXT	8	/* GTP-U extension headers walked before giving up */
 
 /* BSD address families seen in DLT_NULL / DLT_LOOP headers. */
 enum {
@@ -40,10 +52,13 @@ enum {
 enum {
 	IPP_HOPOPTS = 0,
 	IPP_ICMP = 1,
+	IPP_IPIP = 4,
 	IPP_TCP = 6,
 	IPP_UDP = 17,
+	IPP_IPV6 = 41,
 	IPP_ROUTING = 43,
 	IPP_FRAGMENT = 44,
+	IPP_GRE = 47,
 	IPP_ESP = 50,
 	IPP_AH = 51,
 	IPP_ICMPV6 = 58,
@@ -122,6 +137,10 @@ static enum rasflow_dec fail(struct rasflow_pkt *pkt, struct rasflow_dec_stats *
  *   | addr len (1) | addr (8) |
  * The protocol is an ethertype; 0x8100 there means the VLAN tag was kept.
  *
+ * PPPoE session stage (RFC 2516), ethertype 0x8864, after any VLAN tags:
+ *   | ver:4 type:4 = 0x11 | code = 0 | session id (2) | length (2) |
+ *   | PPP protocol (2): 0x0021 IPv4, 0x0057 IPv6 |
+ *
  * BSD loopback: DLT_NULL has a 4-byte address family in the capturing host's
  * byte order (so both are accepted), DLT_LOOP the same in network order.
  * AF_INET is 2; AF_INET6 is 24, 28 or 30 depending on the BSD.
@@ -142,6 +161,16 @@ static enum rasflow_dec ethertype(struct cur *c, uint16_t et, unsigned *ver,
 				    RASFLOW_R_LINK_SHORT);
 		pkt->vlan[pkt->nvlan++] = be16(h) & 0x0fff;
 		et = be16(h + 2);
+	}
+	if (et == ETH_PPPOE_SESSION) {
+		if (!cur_take(c, 8, &h))
+			return fail(pkt, st, RASFLOW_L_LINK, RASFLOW_DEC_TRUNC,
+				    RASFLOW_R_LINK_SHORT);
+		et = 0;
+		if (h[0] == 0x11 && h[1] == 0 && be16(h + 6) == PPP_IPV4)
+			et = ETH_IPV4;
+		else if (h[0] == 0x11 && h[1] == 0 && be16(h + 6) == PPP_IPV6)
+			et = ETH_IPV6;
 	}
 	if (et == ETH_IPV4)
 		*ver = 4;
@@ -449,6 +478,122 @@ static enum rasflow_dec quote(struct cur *q, unsigned ver, struct rasflow_pkt *p
 }
 
 /*
+ * Tunnels. What a packet carries is found from its payload's captured bytes;
+ * a header that is cut or does not parse leaves the packet an ordinary one
+ * of its protocol (no error: UDP 2152 may be anything).
+ *
+ * IP in IP: IP protocol 4 carries IPv4, 41 IPv6 (RFC 2003, RFC 4213).
+ *
+ * GRE, RFC 2784 and RFC 2890 (version 0):
+ *   |C|R|K|S| reserved | ver:3 | protocol type (2) |
+ *   | checksum (2) | reserved (2) |     with C
+ *   | key (4) |                         with K
+ *   | sequence number (4) |             with S
+ * Version 1 (PPTP) and RFC 1701 source routing (R) are not decoded. Protocol
+ * type 0x0800 / 0x86dd: IP; 0x6558: Ethernet; 0x88be: ERSPAN type II (with
+ * S; an 8-byte header, version 1 in its first nibble) or type I (without S;
+ * no header); 0x22eb: ERSPAN type III (a 12-byte header, version 2, frame
+ * type 0 = Ethernet in bits 6-2 of byte 10; an 8-byte platform subheader
+ * follows when the O bit, the last of the 12 bytes, is set). ERSPAN carries
+ * the mirrored Ethernet frame.
+ *
+ * VXLAN, RFC 7348, UDP destination port 4789:
+ *   | flags (1): I = 0x08 | reserved (3) | VNI (3) | reserved (1) | Ethernet
+ *
+ * GTP-U, 3GPP TS 29.281, UDP port 2152 at either end:
+ *   | ver:3 = 1, PT = 1, 0, E, S, PN (1) | type (1): 255 G-PDU | length (2) |
+ *   | TEID (4) |
+ *   | sequence (2) | N-PDU number (1) | next extension type (1) |  with E, S or PN
+ *   extension headers: | length in 4-byte units (1) | ... | next type (1) |
+ *   then the user's IP packet.
+ */
+
+/* The payload from off on is a frame of link type dlt. */
+static void carry(struct rasflow_pkt *pkt, enum rasflow_tunnel t, int dlt, uint32_t off)
+{
+	if (off >= pkt->payload_len)
+		return;
+	pkt->tunnel = (uint8_t)t;
+	pkt->inner_dlt = dlt;
+	pkt->inner = pkt->payload + off;
+	pkt->inner_len = pkt->payload_len - off;
+}
+
+static void gre(struct rasflow_pkt *pkt)
+{
+	const uint8_t *h = pkt->payload;
+	uint32_t n = pkt->payload_len, off = 4;
+	uint16_t fl;
+
+	if (n < 4)
+		return;
+	fl = be16(h);
+	if (fl & 0x4007)		/* routing present, or version != 0 */
+		return;
+	off += (fl & 0x8000 ? 4 : 0) + (fl & 0x2000 ? 4 : 0) + (fl & 0x1000 ? 4 : 0);
+	switch (be16(h + 2)) {
+	case ETH_IPV4:
+		carry(pkt, RASFLOW_TUN_GRE, DLT_IPV4, off);
+		break;
+	case ETH_IPV6:
+		carry(pkt, RASFLOW_TUN_GRE, DLT_IPV6, off);
+		break;
+	case ETH_TEB:
+		carry(pkt, RASFLOW_TUN_GRE, DLT_EN10MB, off);
+		break;
+	case ETH_ERSPAN_2:
+		if (!(fl & 0x1000))
+			carry(pkt, RASFLOW_TUN_ERSPAN, DLT_EN10MB, off);	/* type I */
+		else if (n > off && h[off] >> 4 == 1)
+			carry(pkt, RASFLOW_TUN_ERSPAN, DLT_EN10MB, off + 8);
+		break;
+	case ETH_ERSPAN_3:
+		if (n < off + 12 || h[off] >> 4 != 2 || ((h[off + 10] >> 2) & 0x1f) != 0)
+			break;
+		carry(pkt, RASFLOW_TUN_ERSPAN, DLT_EN10MB, off + 12 + (h[off + 11] & 1 ? 8 : 0));
+		break;
+	default:
+		break;
+	}
+}
+
+static void udp_tunnel(struct rasflow_pkt *pkt)
+{
+	const uint8_t *h = pkt->payload;
+	uint32_t n = pkt->payload_len, off = 8;
+
+	if (pkt->dport == UDP_VXLAN) {
+		if (n >= 8 && (h[0] & 0x08))
+			carry(pkt, RASFLOW_TUN_VXLAN, DLT_EN10MB, 8);
+		return;
+	}
+	if (n < 8 || h[0] >> 5 != 1 || !(h[0] & 0x10) || h[1] != 255)
+		return;
+	if (h[0] & 0x07) {
+		if (n < 12)
+			return;
+		off = 12;
+		for (unsigned k = 0, next = h[11]; next != 0; k++) {
+			uint32_t len;
+
+			if (k == MAX_GTP_EXT || off >= n || h[off] == 0)
+				return;
+			len = (uint32_t)h[off] * 4;
+			if (len > n - off)
+				return;
+			next = h[off + len - 1];	/* the last byte of this one */
+			off += len;
+		}
+	}
+	carry(pkt, RASFLOW_TUN_GTPU, DLT_RAW, off);
+}
+
+static inline bool udp_tunnel_port(uint16_t sport, uint16_t dport)
+{
+	return dport == UDP_VXLAN || dport == UDP_GTPU || sport == UDP_GTPU;
+}
+
+/*
  * TCP, RFC 9293:
  *   |          Source Port          |       Destination Port        |
  *   |                        Sequence Number                        |
@@ -505,6 +650,9 @@ static enum rasflow_dec transport(struct cur *c, const struct ipinfo *ii,
 		pkt->payload = h + 8;
 		pkt->payload_len = min32(left - 8, pw);
 		pkt->payload_wire = pw;
+		if (ii->frag == RASFLOW_FRAG_NONE && pkt->depth < RASFLOW_TUNNEL_DEPTH &&
+		    udp_tunnel_port(pkt->sport, pkt->dport))
+			udp_tunnel(pkt);
 		return RASFLOW_DEC_OK;
 	case IPP_ICMP:
 	case IPP_ICMPV6:
@@ -530,6 +678,14 @@ static enum rasflow_dec transport(struct cur *c, const struct ipinfo *ii,
 	pkt->payload = h;
 	pkt->payload_len = left;
 	pkt->payload_wire = wire;
+	if (ii->frag == RASFLOW_FRAG_NONE && pkt->depth < RASFLOW_TUNNEL_DEPTH) {
+		if (ii->proto == IPP_GRE)
+			gre(pkt);
+		else if (ii->proto == IPP_IPIP)
+			carry(pkt, RASFLOW_TUN_IPIP, DLT_IPV4, 0);
+		else if (ii->proto == IPP_IPV6)
+			carry(pkt, RASFLOW_TUN_IPIP, DLT_IPV6, 0);
+	}
 	return RASFLOW_DEC_OK;
 }
 
@@ -579,6 +735,11 @@ static inline void pkt_reset(struct rasflow_pkt *pkt)
 	pkt->icmp_unreach = false;
 	pkt->layer = RASFLOW_L_LINK;
 	pkt->reason = RASFLOW_R_NONE;
+	pkt->depth = 0;
+	pkt->tunnel = RASFLOW_TUN_NONE;
+	pkt->inner_dlt = 0;
+	pkt->inner = NULL;
+	pkt->inner_len = 0;
 }
 
 /*
@@ -609,7 +770,7 @@ static inline bool fast_l4_ok(uint8_t proto, const uint8_t *l4, uint32_t left, u
 		if (left < 8)
 			return false;
 		ulen = be16(l4 + 4);
-		return ulen >= 8 && ulen <= wire;
+		return ulen >= 8 && ulen <= wire && !udp_tunnel_port(be16(l4), be16(l4 + 2));
 	default:
 		return false;
 	}
@@ -631,6 +792,11 @@ static inline void fast_l4_fill(struct rasflow_pkt *pkt, uint8_t proto, const ui
 	pkt->icmp_unreach = false;
 	pkt->layer = RASFLOW_L_LINK;
 	pkt->reason = RASFLOW_R_NONE;
+	pkt->depth = 0;
+	pkt->tunnel = RASFLOW_TUN_NONE;
+	pkt->inner_dlt = 0;
+	pkt->inner = NULL;
+	pkt->inner_len = 0;
 	if (proto == IPP_TCP) {
 		thl = (uint32_t)(l4[12] >> 4) * 4;
 		pkt->seq = be32(l4 + 4);
@@ -742,17 +908,18 @@ enum rasflow_dec rasflow_decode_frame(int dlt, const uint8_t *bytes, uint32_t ca
 	return rasflow_decode_frame_general(dlt, bytes, caplen, pkt, st);
 }
 
-enum rasflow_dec rasflow_decode_frame_general(int dlt, const uint8_t *bytes, uint32_t caplen,
-					      struct rasflow_pkt *pkt,
-					      struct rasflow_dec_stats *st)
+/* The general path for a frame found at the given tunnel depth. */
+static enum rasflow_dec decode(int dlt, const uint8_t *bytes, uint32_t caplen,
+			       struct rasflow_pkt *pkt, struct rasflow_dec_stats *st,
+			       uint8_t depth)
 {
 	struct cur c = { bytes, caplen };
 	struct ipinfo ii;
 	enum rasflow_dec r;
 	unsigned ver = 0;
 
-	st->frames++;
 	pkt_reset(pkt);
+	pkt->depth = depth;
 	r = link_hdr(dlt, &c, &ver, pkt, st);
 	if (r != RASFLOW_DEC_OK)
 		return r;
@@ -782,6 +949,30 @@ enum rasflow_dec rasflow_decode_frame_general(int dlt, const uint8_t *bytes, uin
 		return RASFLOW_DEC_OK;
 	}
 	return transport(&c, &ii, pkt, st);
+}
+
+enum rasflow_dec rasflow_decode_frame_general(int dlt, const uint8_t *bytes, uint32_t caplen,
+					      struct rasflow_pkt *pkt,
+					      struct rasflow_dec_stats *st)
+{
+	st->frames++;
+	return decode(dlt, bytes, caplen, pkt, st, 0);
+}
+
+enum rasflow_dec rasflow_decode_inner(const struct rasflow_pkt *pkt, struct rasflow_pkt *in,
+				      struct rasflow_dec_stats *st)
+{
+	enum rasflow_dec r;
+
+	if (pkt->tunnel == RASFLOW_TUN_NONE || pkt->inner == NULL) {
+		pkt_reset(in);	/* not a tunnel: nothing to decode, nothing counted */
+		in->reason = RASFLOW_R_NOT_IP;
+		return RASFLOW_DEC_UNSUPPORTED;
+	}
+	r = decode(pkt->inner_dlt, pkt->inner, pkt->inner_len, in, st, (uint8_t)(pkt->depth + 1));
+	if (r == RASFLOW_DEC_OK)
+		st->tunneled++;
+	return r;
 }
 
 static const char *const layer_names[RASFLOW_L_COUNT] = {
@@ -814,6 +1005,20 @@ static const char *const reason_names[RASFLOW_R_COUNT] = {
 	[RASFLOW_R_UDP_LEN] = "udp_len",
 	[RASFLOW_R_QUOTED_SHORT] = "quoted_short",
 };
+
+static const char *const tunnel_names[RASFLOW_TUN_COUNT] = {
+	[RASFLOW_TUN_NONE] = "none",
+	[RASFLOW_TUN_IPIP] = "ip-in-ip",
+	[RASFLOW_TUN_GRE] = "gre",
+	[RASFLOW_TUN_ERSPAN] = "erspan",
+	[RASFLOW_TUN_VXLAN] = "vxlan",
+	[RASFLOW_TUN_GTPU] = "gtp-u",
+};
+
+const char *rasflow_tunnel_name(enum rasflow_tunnel t)
+{
+	return (unsigned)t < RASFLOW_TUN_COUNT ? tunnel_names[t] : "?";
+}
 
 const char *rasflow_dec_layer_name(enum rasflow_layer l)
 {

@@ -4,6 +4,11 @@
  * transport header (addresses known, ports not) is counted as undecoded and
  * skipped rather than accounted to a port-less flow that would misreport the
  * conversation; decode's per-layer counters show how many there were.
+ *
+ * A packet that carries a tunnel (decode.h) is accounted to its own flow
+ * first, then the packet inside it to the inner conversation's flow, with
+ * the frame's time; an inner packet that does not decode is counted in dec
+ * (not in st.undecoded, which counts frames) and dropped.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +55,20 @@ static void account(struct rasflow_engine *e, rasflow_ts ts, uint32_t wirelen)
 	e->st.wire_bytes += wirelen;
 }
 
+/* The packets inside tunnel packet p, each to its flow; at most
+ * RASFLOW_TUNNEL_DEPTH of them, as decode stops marking tunnels there. */
+static void tunneled(struct rasflow_engine *e, const struct rasflow_pkt *p, rasflow_ts ts)
+{
+	struct rasflow_pkt in[2];
+
+	for (unsigned i = 0; p->tunnel != RASFLOW_TUN_NONE; i ^= 1) {
+		if (rasflow_decode_inner(p, &in[i], &e->dec) != RASFLOW_DEC_OK)
+			return;
+		rasflow_flowtab_packet(e->ft, &in[i], ts);
+		p = &in[i];
+	}
+}
+
 enum rasflow_dec rasflow_engine_packet(struct rasflow_engine *e, int dlt, rasflow_ts ts,
 				       const uint8_t *bytes, uint32_t caplen, uint32_t wirelen)
 {
@@ -64,7 +83,21 @@ enum rasflow_dec rasflow_engine_packet(struct rasflow_engine *e, int dlt, rasflo
 	}
 	if (!rasflow_flowtab_packet(e->ft, &pkt, ts))
 		e->st.no_flow++;
+	if (pkt.tunnel != RASFLOW_TUN_NONE)
+		tunneled(e, &pkt, ts);
 	return r;
+}
+
+/* rasflow_engine_packet_ahead's rare case, out of its way: the tunnel
+ * packet, then what it carries. */
+__attribute__((noinline))
+static enum rasflow_dec tunnel_then_packet(struct rasflow_engine *e,
+					   const struct rasflow_engine_frame *fr, rasflow_ts ts)
+{
+	if (!rasflow_flowtab_packet_hinted(e->ft, &fr->pkt, ts, &fr->hint))
+		e->st.no_flow++;
+	tunneled(e, &fr->pkt, ts);
+	return RASFLOW_DEC_OK;
 }
 
 void rasflow_engine_ahead(struct rasflow_engine *e, int dlt, const uint8_t *bytes,
@@ -93,6 +126,8 @@ enum rasflow_dec rasflow_engine_packet_ahead(struct rasflow_engine *e,
 		e->st.undecoded++;
 		return (enum rasflow_dec)fr->dec;
 	}
+	if (fr->pkt.tunnel != RASFLOW_TUN_NONE)
+		return tunnel_then_packet(e, fr, ts);
 	if (!rasflow_flowtab_packet_hinted(e->ft, &fr->pkt, ts, &fr->hint))
 		e->st.no_flow++;
 	return RASFLOW_DEC_OK;

@@ -437,6 +437,31 @@ JUSTIFIED = [
     ('ndpi-windowsupdate_over_http.pcap', '6 10.0.2.15:49815 151.99.72.125:80',
      'HTTP.WindowsUpdate/detected', 'HTTP/detected',
      'nDPI 4.2 says HTTP/detected: sub-protocol from host/IP lists or dissector changed (newer nDPI: HTTP.WindowsUpdate)'),
+    # flows inside tunnels (rasflow decodes IP in IP; see src/decode.c)
+    ('ndpi-6in4tunnel.pcap', '6 2001:470:1f17:13f:6d69:c72:7313:616f:35610 2604:a880:1:20::224:b001:993',
+     'IMAPS/detected', 'IMAPS/guessed',
+     'nDPI 4.2 says IMAPS/guessed: same protocol, different confidence (newer nDPI: detected)'),
+    ('ndpi-6in4tunnel.pcap', '6 2001:470:1f17:13f:6d69:c72:7313:616f:56381 2604:a880:1:20::224:b001:993',
+     'IMAPS/detected', 'IMAPS/guessed',
+     'nDPI 4.2 says IMAPS/guessed: same protocol, different confidence (newer nDPI: detected)'),
+    ('ndpi-syslog.pcap', '17 2001:470:6c:a1::2:38159 2001:470:765b::b15:22:514',
+     'Syslog/detected', 'Syslog/guessed',
+     'nDPI 4.2 says Syslog/guessed: same protocol, different confidence (newer nDPI: detected)'),
+]
+
+# Flows inside a tunnel that nDPI 4.2's ndpiReader does not decode (it lists
+# only the tunnel's own flow), so it gives no answer to compare with. Each was
+# checked by hand: the inner IP packets, cut out of the capture by a script
+# into a raw-IP pcap, were given to ndpiReader 4.2, whose answer is the one
+# listed. The test checks rasflow's answer is that one and that ndpiReader
+# still lists no such flow. (capture, flow, .out, nDPI 4.2 on the inner
+# packets, reason)
+DECAP_BY_HAND = [
+    ('ndpi-tls_change_cipher.pcap', '6 172.29.190.157:62797 18.139.7.8:443',
+     'TLS/detected', 'TLS/guessed',
+     'inside GTP-U: the capture starts at the SYN/ACK and the Change Cipher Spec, with no '
+     'ClientHello or certificate; nDPI 4.2 on the 14 inner packets says TLS by port '
+     '("Match by port"); the newer nDPI detects it'),
 ]
 
 # Flows where rasflow agrees with the .out file but not with nDPI 4.2's
@@ -573,6 +598,7 @@ def main():
         print('--print-justified needs nDPI 4.2 ndpiReader (apt-get install libndpi-bin)')
         return 1
     just = {(c, k): (o, v, why) for c, k, o, v, why in JUSTIFIED}
+    by_hand = {(c, k): (o, v, why) for c, k, o, v, why in DECAP_BY_HAND}
     input_differs = {(c, k): (v, why) for c, k, v, why in INPUT_DIFFERS}
     used = set()
     n = collections.Counter()
@@ -610,6 +636,12 @@ def main():
                 if v42 is not None and not same(o, v42.get(k, [])):
                     bad.append('%s %s: JUSTIFIED says nDPI 4.2 gives %s, its ndpiReader gives %s'
                                % (base, k, answer(o), answer(v42.get(k, []))))
+            elif (base, k) in by_hand and by_hand[(base, k)][1] == answer(o):
+                n['justified'] += 1
+                used.add((base, k))
+                if v42 is not None and k in v42:
+                    bad.append('%s %s: DECAP_BY_HAND says ndpiReader 4.2 lists no such flow, '
+                               'it gives %s' % (base, k, answer(v42[k])))
             elif regen and same(o, v42.get(k, [])):
                 print('    (%r, %r,\n     %r, %r,\n     %r),'
                       % (base, k, answer(e), answer(o), reason_for(answer(e), answer(o))))
@@ -629,7 +661,7 @@ def main():
                 continue
             bad.append('%s %s: rasflow %s, nDPI 4.2 ndpiReader %s' % (
                 base, k, answer(ours[k]), answer(v42[k])))
-    for key in sorted(set(just) - used):
+    for key in sorted((set(just) | set(by_hand)) - used):
         if not regen:
             bad.append('JUSTIFIED row not used (stale?): %s %s' % key)
     print('captures %d (link type not supported %d), flows compared %d (cut differently %d): '

@@ -49,6 +49,11 @@ static inline const char *pkt_same(enum rasflow_dec ra, const struct rasflow_pkt
 	SAME(icmp_type);
 	SAME(icmp_code);
 	SAME(icmp_unreach);
+	SAME(depth);
+	SAME(tunnel);
+	SAME(inner_dlt);
+	SAME(inner);
+	SAME(inner_len);
 	if (a->icmp_unreach &&
 	    (memcmp(&a->quoted.src, &b->quoted.src, sizeof(a->quoted.src)) != 0 ||
 	     memcmp(&a->quoted.dst, &b->quoted.dst, sizeof(a->quoted.dst)) != 0 ||

@@ -2,11 +2,17 @@
  *
  * rasflow_decode_frame() walks link layer (Ethernet, Linux cooked v1/v2, raw
  * IP, BSD loopback), up to two VLAN tags (802.1Q 0x8100, 802.1ad 0x88a8, 0x9100),
- * IPv4 (options) / IPv6 (extension headers), then TCP, UDP, ICMP/ICMPv6 (for
- * destination-unreachable errors the quoted header is decoded into
- * pkt->quoted) or any other IP protocol. All reads go through a bounds-checked
- * cursor and never pass caplen; on entering IP the length is clamped to the
- * IP total length so Ethernet padding is never payload.
+ * a PPPoE session header, IPv4 (options) / IPv6 (extension headers), then TCP,
+ * UDP, ICMP/ICMPv6 (for destination-unreachable errors the quoted header is
+ * decoded into pkt->quoted) or any other IP protocol. All reads go through a
+ * bounds-checked cursor and never pass caplen; on entering IP the length is
+ * clamped to the IP total length so Ethernet padding is never payload.
+ *
+ * Tunnels: a packet whose payload is a tunnelled packet (IP in IP, GRE,
+ * ERSPAN, VXLAN, GTP-U; enum rasflow_tunnel) is still decoded as itself, with
+ * pkt->tunnel saying what it carries; rasflow_decode_inner() then decodes the
+ * packet inside. The engine accounts both, the tunnel to its own flow (as
+ * tshark, Zeek and Suricata do).
  *
  * It does not allocate, log, or touch flows. Every non-OK result is counted
  * in the caller's struct rasflow_dec_stats by layer and reason.
@@ -59,6 +65,7 @@ struct rasflow_dec_stats {
 	uint64_t by[RASFLOW_L_COUNT][RASFLOW_DEC_COUNT];	/* layer x result (OK unused) */
 	uint64_t reason[RASFLOW_R_COUNT];
 	uint64_t fragments_later;			/* non-first IP fragments */
+	uint64_t tunneled;				/* packets decoded from inside a tunnel */
 };
 
 /* TCP flag bits as on the wire. */
@@ -72,6 +79,21 @@ enum rasflow_frag {
 	RASFLOW_FRAG_FIRST,	/* offset 0, more fragments: carries the ports */
 	RASFLOW_FRAG_LATER,	/* offset > 0: no transport header */
 };
+
+/* What a packet's payload carries (pkt->tunnel). */
+enum rasflow_tunnel {
+	RASFLOW_TUN_NONE,
+	RASFLOW_TUN_IPIP,	/* IPv4 or IPv6 in IP (IP protocols 4 and 41; RFC 2003, 4213) */
+	RASFLOW_TUN_GRE,	/* GRE version 0 carrying IP or Ethernet (RFC 2784, 2890, 1701) */
+	RASFLOW_TUN_ERSPAN,	/* ERSPAN type I, II or III over GRE: mirrored Ethernet */
+	RASFLOW_TUN_VXLAN,	/* VXLAN on UDP 4789 (RFC 7348): Ethernet */
+	RASFLOW_TUN_GTPU,	/* GTP-U G-PDU on UDP 2152 (3GPP TS 29.281): IP */
+	RASFLOW_TUN_COUNT
+};
+
+/* Tunnels inside tunnels are decoded this deep; a packet at this depth
+ * reports RASFLOW_TUN_NONE whatever it carries. */
+#define RASFLOW_TUNNEL_DEPTH	2
 
 /* The 5-tuple an ICMP error quotes (the offending packet, as it was sent). */
 struct rasflow_quoted {
@@ -103,6 +125,11 @@ struct rasflow_pkt {
 	struct rasflow_quoted quoted;	/* with icmp_unreach */
 	uint8_t layer;			/* enum rasflow_layer where a non-OK result arose */
 	uint8_t reason;			/* enum rasflow_dec_reason; RASFLOW_R_NONE on OK */
+	uint8_t depth;			/* 0: the frame's own packet; n: inside n tunnels */
+	uint8_t tunnel;			/* enum rasflow_tunnel: what the payload carries */
+	int inner_dlt;			/* with tunnel: DLT_EN10MB, DLT_RAW, DLT_IPV4 or DLT_IPV6 */
+	const uint8_t *inner;		/* with tunnel: the carried frame (borrowed) */
+	uint32_t inner_len;		/* its captured bytes */
 };
 
 /* Link types accepted (pcap DLT values). */
@@ -131,7 +158,15 @@ enum rasflow_dec rasflow_decode_frame_general(int dlt, const uint8_t *bytes, uin
 					      struct rasflow_pkt *pkt,
 					      struct rasflow_dec_stats *stats);
 
+/* Decode the packet that pkt (an OK result with pkt->tunnel set) carries,
+ * into in. The same checks and stats as rasflow_decode_frame, except that
+ * stats->frames is not counted and, on OK, stats->tunneled is; in->depth is
+ * pkt->depth + 1. in may not be pkt. */
+enum rasflow_dec rasflow_decode_inner(const struct rasflow_pkt *pkt, struct rasflow_pkt *in,
+				      struct rasflow_dec_stats *stats);
+
 const char *rasflow_dec_layer_name(enum rasflow_layer l);
+const char *rasflow_tunnel_name(enum rasflow_tunnel t);
 const char *rasflow_dec_result_name(enum rasflow_dec d);
 const char *rasflow_dec_reason_name(enum rasflow_dec_reason r);
 

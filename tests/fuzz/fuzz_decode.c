@@ -8,6 +8,9 @@
  * overrun. The decoder itself never allocates. The frame is decoded a second
  * time by rasflow_decode_frame_general (no fast path), into a packet filled
  * with different garbage, and the two results must agree field by field.
+ * A packet that carries a tunnel is followed in, as the engine does, with
+ * rasflow_decode_inner: each inner packet gets the same checks, one level
+ * deeper, its carried frame inside its payload, never a frame counted.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -39,10 +42,52 @@ static int inside(const uint8_t *p, size_t n, const uint8_t *base, size_t size)
 	return p >= base && (size_t)(p - base) <= size && n <= size - (size_t)(p - base);
 }
 
+/* The checks every decoded packet (the frame's own or one from inside a
+ * tunnel) must pass; adds its borrowed bytes to *sum. */
+static void check(enum rasflow_dec r, const struct rasflow_pkt *pkt, const uint8_t *frame,
+		  uint32_t caplen, unsigned *sum)
+{
+	if ((unsigned)r >= RASFLOW_DEC_COUNT || pkt->layer >= RASFLOW_L_COUNT ||
+	    pkt->reason >= RASFLOW_R_COUNT)
+		__builtin_trap();
+	if ((r == RASFLOW_DEC_OK) != (pkt->reason == RASFLOW_R_NONE))
+		__builtin_trap();	/* a reason exactly when not OK */
+	if (r == RASFLOW_DEC_OK && pkt->ipver != 4 && pkt->ipver != 6)
+		__builtin_trap();
+	if (pkt->nvlan > 2)
+		__builtin_trap();
+	if (r == RASFLOW_DEC_OK && pkt->payload_len > pkt->payload_wire)
+		__builtin_trap();	/* more bytes captured than were on the wire */
+	if (r == RASFLOW_DEC_OK && pkt->l3_caplen > pkt->ip_len)
+		__builtin_trap();	/* l3 is clamped to the IP total length */
+	if (pkt->l3 && !inside(pkt->l3, pkt->l3_caplen, frame, caplen))
+		__builtin_trap();
+	if (pkt->payload && !inside(pkt->payload, pkt->payload_len, frame, caplen))
+		__builtin_trap();
+	if (pkt->depth > RASFLOW_TUNNEL_DEPTH || pkt->tunnel >= RASFLOW_TUN_COUNT)
+		__builtin_trap();
+	if (pkt->tunnel != RASFLOW_TUN_NONE &&
+	    (r != RASFLOW_DEC_OK || pkt->depth == RASFLOW_TUNNEL_DEPTH || pkt->inner_len == 0 ||
+	     !inside(pkt->inner, pkt->inner_len, pkt->payload, pkt->payload_len)))
+		__builtin_trap();	/* a tunnel only inside an OK packet's payload */
+	/* touch every borrowed byte: an overrun the checks above missed shows in ASan */
+	if (pkt->l3)
+		for (uint32_t i = 0; i < pkt->l3_caplen; i++)
+			*sum += pkt->l3[i];
+	if (pkt->payload)
+		for (uint32_t i = 0; i < pkt->payload_len; i++)
+			*sum += pkt->payload[i];
+	(void)rasflow_dec_layer_name((enum rasflow_layer)pkt->layer);
+	(void)rasflow_dec_reason_name((enum rasflow_dec_reason)pkt->reason);
+	(void)rasflow_dec_result_name(r);
+	(void)rasflow_tunnel_name((enum rasflow_tunnel)pkt->tunnel);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct rasflow_dec_stats st = { .frames = 0 }, st2 = { .frames = 0 };
-	struct rasflow_pkt pkt, pkt2;
+	struct rasflow_pkt pkt, pkt2, in[2];
+	const struct rasflow_pkt *p = &pkt;
 	const uint8_t *frame;
 	enum rasflow_dec r;
 	uint32_t caplen;
@@ -62,35 +107,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (pkt_same(r, &pkt, &st, rasflow_decode_frame_general(dlt, frame, caplen, &pkt2, &st2),
 		     &pkt2, &st2) != NULL)
 		__builtin_trap();	/* the fast path and the general path disagree */
-	if ((unsigned)r >= RASFLOW_DEC_COUNT || pkt.layer >= RASFLOW_L_COUNT ||
-	    pkt.reason >= RASFLOW_R_COUNT || st.frames != 1)
+	if (st.frames != 1 || pkt.depth != 0)
 		__builtin_trap();
 	if (!rasflow_decode_dlt_supported(dlt) && r != RASFLOW_DEC_UNSUPPORTED)
 		__builtin_trap();
-	if ((r == RASFLOW_DEC_OK) != (pkt.reason == RASFLOW_R_NONE))
-		__builtin_trap();	/* a reason exactly when not OK */
-	if (r == RASFLOW_DEC_OK && pkt.ipver != 4 && pkt.ipver != 6)
-		__builtin_trap();
-	if (pkt.nvlan > 2)
-		__builtin_trap();
-	if (r == RASFLOW_DEC_OK && pkt.payload_len > pkt.payload_wire)
-		__builtin_trap();	/* more bytes captured than were on the wire */
-	if (r == RASFLOW_DEC_OK && pkt.l3_caplen > pkt.ip_len)
-		__builtin_trap();	/* l3 is clamped to the IP total length */
-	if (pkt.l3 && !inside(pkt.l3, pkt.l3_caplen, frame, caplen))
-		__builtin_trap();
-	if (pkt.payload && !inside(pkt.payload, pkt.payload_len, frame, caplen))
-		__builtin_trap();
-	/* touch every borrowed byte: an overrun the checks above missed shows in ASan */
-	if (pkt.l3)
-		for (uint32_t i = 0; i < pkt.l3_caplen; i++)
-			sum += pkt.l3[i];
-	if (pkt.payload)
-		for (uint32_t i = 0; i < pkt.payload_len; i++)
-			sum += pkt.payload[i];
-	(void)rasflow_dec_layer_name((enum rasflow_layer)pkt.layer);
-	(void)rasflow_dec_reason_name((enum rasflow_dec_reason)pkt.reason);
-	(void)rasflow_dec_result_name(r);
+	check(r, &pkt, frame, caplen, &sum);
+	for (unsigned i = 0; r == RASFLOW_DEC_OK && p->tunnel != RASFLOW_TUN_NONE; i ^= 1) {
+		uint64_t before = st.tunneled;
+
+		memset(&in[i], 0xa5, sizeof(in[i]));
+		r = rasflow_decode_inner(p, &in[i], &st);
+		if (in[i].depth != p->depth + 1 || st.frames != 1 ||
+		    st.tunneled != before + (r == RASFLOW_DEC_OK))
+			__builtin_trap();
+		check(r, &in[i], frame, caplen, &sum);
+		p = &in[i];
+	}
 	sink = sum;
 	(void)sink;
 	return 0;

@@ -217,6 +217,52 @@ def decode_seeds(dirs):
     put('decode', struct.pack('>H', 5) + ip4udp[:19])
     for frame in fast_path_frames():
         put('decode', struct.pack('>H', 0) + frame, 'fastpath')
+    for frame in tunnel_frames():
+        put('decode', struct.pack('>H', 0) + frame, 'tunnel')
+
+
+def tunnel_frames():
+    """Ethernet frames carrying each tunnel decode.c knows (IP in IP, GRE
+    with IP and Ethernet, ERSPAN I/II/III, VXLAN, GTP-U with an extension
+    header), nested, and PPPoE, so the fuzzer starts inside the inner decode."""
+    eth = bytes.fromhex('005056000001' '005056000002' '0800')
+
+    def ip4(payload, proto, src=1, frag=0):
+        return (bytes([0x45, 0]) + struct.pack('>HHH', 20 + len(payload), 7, frag) +
+                bytes([64, proto]) + b'\0\0' + bytes([10, 0, 0, src, 10, 0, 0, 2]) + payload)
+
+    def udp(payload, sport, dport):
+        return struct.pack('>HHHH', sport, dport, 8 + len(payload), 0) + payload
+
+    syn = struct.pack('>HHIIBBHHH', 50000, 20003, 1000, 0, 5 << 4, 0x02, 64240, 0, 0)
+    inner = ip4(syn, 6, src=9)
+    gre_ip = b'\x00\x00\x08\x00'
+    gre_keyseq = b'\x30\x00\x08\x00' + b'\0\0\0\x2a' + b'\0\0\0\x01'
+    gre_teb = b'\x00\x00\x65\x58'
+    erspan1 = b'\x00\x00\x88\xbe'
+    erspan2 = b'\x10\x00\x88\xbe' + b'\0\0\0\x01' + b'\x10\x64\x00\x05' + b'\0' * 4
+    erspan3 = (b'\x10\x00\x22\xeb' + b'\0\0\0\x01' + b'\x20\x64\x00\x05' + b'\0' * 4 +
+               b'\0\0\0\x01' + b'\0' * 8)
+    vxlan = b'\x08\0\0\0\0\0\x2a\0'
+    gtp = b'\x34\xff\x00\x34' + b'\0\0\0\x01' + b'\0\0\0\x85' + b'\x01\x00\x09\x00'
+    pppoe = eth[:12] + b'\x88\x64\x11\x00\x00\x2a\x00\x2e\x00\x21'
+    return [
+        eth + ip4(inner, 4),                                  # IPv4 in IPv4
+        eth + ip4(ip4(ip4(inner, 4), 4), 4),                  # nested past the depth cap
+        eth + ip4(gre_ip + inner, 47),
+        eth + ip4(gre_keyseq + inner, 47),
+        eth + ip4(gre_keyseq[:6], 47),                        # GRE header cut
+        eth + ip4(gre_teb + eth + inner, 47),
+        eth + ip4(erspan1 + eth + inner, 47),
+        eth + ip4(erspan2 + eth + inner, 47),
+        eth + ip4(erspan3 + eth + inner, 47),
+        eth + ip4(gre_ip + inner[:30], 47),                   # inner cut
+        eth + ip4(udp(vxlan + eth + inner, 54321, 4789), 17),
+        eth + ip4(udp(gtp + inner, 2152, 2152), 17),
+        eth + ip4(udp(b'not gtp at all', 40000, 2152), 17),
+        eth + ip4(udp(gtp[:12] + b'\x00' + gtp[13:] + inner, 2152, 2152), 17),  # ext length 0
+        pppoe + inner,
+    ]
 
 
 def fast_path_frames():

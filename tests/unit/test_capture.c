@@ -672,7 +672,9 @@ Test(capture, shared_public_captures, .timeout = 300)
 		cr_assert_leq(e->st.undecoded, e->st.packets, "%s", d->d_name);
 		cr_assert_leq(e->st.first_ts, e->st.last_ts, "%s", d->d_name);
 		fs = rasflow_flowtab_stats(e->ft);
-		cr_assert_leq(fs->created, e->st.packets + fs->icmp_orphan, "%s", d->d_name);
+		/* one flow at most per packet: each frame's own, each tunnelled one */
+		cr_assert_leq(fs->created, e->st.packets + e->dec.tunneled + fs->icmp_orphan, "%s",
+			      d->d_name);
 		cr_assert_eq((uint64_t)s.news, fs->created, "%s", d->d_name);
 		rasflow_engine_finish(e);
 		cr_assert_eq(fs->active, 0, "%s", d->d_name);
@@ -717,4 +719,118 @@ Test(capture, standard_input)
 	cr_assert_eq(s.news, 1);
 	rasflow_engine_free(e);
 	rasflow_capture_free(c);
+}
+
+/* ---- tunnels -------------------------------------------------------------- */
+
+/* f wrapped in ERSPAN type I (GRE protocol 0x88be, no sequence number):
+ * Ethernet / IPv4 192.0.2.1 -> 192.0.2.2 protocol 47 / GRE / f. */
+static uint32_t erspan(uint8_t *out, const uint8_t *f, uint32_t n)
+{
+	static const uint8_t hdr[] = {
+		0x02, 0x00, 0x00, 0x00, 0x00, 0x09,	/* dst MAC: the collector */
+		0x02, 0x00, 0x00, 0x00, 0x00, 0x08,	/* src MAC: the switch */
+		0x08, 0x00,				/* IPv4 */
+		0x45, 0x00, 0x00, 0x00,			/* total length (below) */
+		0x00, 0x07, 0x00, 0x00,			/* id 7 */
+		0x40, 0x2f, 0x00, 0x00,			/* TTL 64, proto 47 GRE */
+		192, 0, 2, 1,
+		192, 0, 2, 2,
+		0x00, 0x00, 0x88, 0xbe,			/* GRE: no flags, ERSPAN */
+	};
+	uint32_t tot = 20 + 4 + n;
+
+	memcpy(out, hdr, sizeof(hdr));
+	out[16] = (uint8_t)(tot >> 8);
+	out[17] = (uint8_t)tot;
+	memcpy(out + sizeof(hdr), f, n);
+	return (uint32_t)sizeof(hdr) + n;
+}
+
+struct ended {
+	int n;
+	struct rasflow_flow f[4];
+};
+
+static void keep_end(void *u, struct rasflow_flow *f, enum rasflow_flow_end why)
+{
+	struct ended *e = u;
+
+	(void)why;
+	cr_assert_lt(e->n, 4);
+	e->f[e->n++] = *f;
+}
+
+/* The mirrored handshake inside the tunnel and the tunnel itself: two flows. */
+static void check_tunnel_flows(const struct rasflow_engine *e, const struct ended *got)
+{
+	const struct rasflow_flow *gre = NULL, *tcp = NULL;
+	struct rasflow_addr a;
+
+	cr_assert_eq(e->st.packets, 2);
+	cr_assert_eq(e->st.undecoded, 0);
+	cr_assert_eq(e->dec.frames, 2);
+	cr_assert_eq(e->dec.tunneled, 2);
+	cr_assert_eq(got->n, 2);
+	for (int i = 0; i < got->n; i++) {
+		if (got->f[i].proto == 47)
+			gre = &got->f[i];
+		else if (got->f[i].proto == 6)
+			tcp = &got->f[i];
+	}
+	cr_assert_not_null(gre);
+	cr_assert_not_null(tcp);
+	cr_assert(rasflow_addr_parse("192.0.2.1", &a));
+	cr_assert_eq(rasflow_addr_cmp(&gre->src, &a), 0);
+	cr_assert_eq(gre->pkts[0], 2);
+	cr_assert_eq(gre->pkts[1], 0);
+	cr_assert(rasflow_addr_parse("10.0.0.1", &a));
+	cr_assert_eq(rasflow_addr_cmp(&tcp->src, &a), 0);
+	cr_assert_eq(tcp->sport, 50000);
+	cr_assert_eq(tcp->dport, 443);
+	cr_assert_eq(tcp->dirsrc, RASFLOW_DIRSRC_SYN);
+	cr_assert_eq(tcp->syn, 1);
+	cr_assert_eq(tcp->synack, 1);
+	cr_assert_eq(tcp->pkts[0], 1);
+	cr_assert_eq(tcp->pkts[1], 1);
+	cr_assert_eq(tcp->bytes[0], 40, "inner IP bytes, not the frame's");
+}
+
+Test(capture, tunnelled_packets_reach_their_own_flows)
+{
+	uint8_t syn[128], synack[128];
+	struct frame fr[2];
+	struct ended got = { 0 };
+	struct rasflow_flow_hooks h = { .user = &got, .on_end = keep_end };
+	struct rasflow_errlist el = { .n = 0 };
+	const char *path;
+	struct rasflow_capture *c;
+	struct rasflow_engine *e;
+
+	fr[0] = (struct frame){ syn, erspan(syn, f_syn, sizeof(f_syn)), 0 };
+	fr[1] = (struct frame){ synack, erspan(synack, f_synack, sizeof(f_synack)), 1000 };
+
+	/* offline, through the read-ahead */
+	path = write_pcap("erspan.pcap", DLT_EN10MB, fr, 2);
+	c = rasflow_capture_open_offline(&path, 1, NULL, &el);
+	cr_assert_not_null(c);
+	e = rasflow_engine_new(NULL, &h);
+	cr_assert_not_null(e);
+	cr_assert_eq(rasflow_capture_run(c, e, NULL, NULL, NULL, &el), 0);
+	rasflow_engine_finish(e);
+	check_tunnel_flows(e, &got);
+	rasflow_engine_free(e);
+	rasflow_capture_free(c);
+
+	/* one frame at a time, as live capture feeds them */
+	memset(&got, 0, sizeof(got));
+	e = rasflow_engine_new(NULL, &h);
+	cr_assert_not_null(e);
+	for (int i = 0; i < 2; i++)
+		cr_assert_eq(rasflow_engine_packet(e, DLT_EN10MB,
+						   (rasflow_ts)T0_SEC * 1000000 + (rasflow_ts)fr[i].usec,
+						   fr[i].b, fr[i].len, fr[i].len), RASFLOW_DEC_OK);
+	rasflow_engine_finish(e);
+	check_tunnel_flows(e, &got);
+	rasflow_engine_free(e);
 }

@@ -1412,3 +1412,350 @@ Test(decode, fast_path_agrees_with_general_path)
 	fprintf(stderr, "# %llu frames agree, %llu of them fast-path\n",
 		(unsigned long long)frames, (unsigned long long)fast);
 }
+
+/* ---- tunnels and PPPoE --------------------------------------------------- */
+
+static struct rasflow_pkt outer;
+
+/* Decode what the frame's packet carries into pkt (the outer one is kept in
+ * `outer`), as the engine does. */
+static enum rasflow_dec inner(void)
+{
+	outer = pkt;
+	memset(&pkt, 0x5a, sizeof(pkt));
+	return rasflow_decode_inner(&outer, &pkt, &st);
+}
+
+/* Append n bytes to the frame being built at f (length *len). */
+static void put(uint8_t *f, size_t *len, const void *b, size_t n)
+{
+	memcpy(f + *len, b, n);
+	*len += n;
+}
+
+/* An outer IPv4 header 192.0.2.1 -> 192.0.2.2, protocol proto, for a
+ * payload of n bytes. */
+static void put_outer4(uint8_t *f, size_t *len, uint8_t proto, size_t n)
+{
+	uint8_t h[20] = {
+		0x45, 0x00, 0, 0,	/* v4, ihl 5, total length (below) */
+		0x00, 0x01, 0x00, 0x00,	/* id 1, not a fragment */
+		0x3f, 0, 0x00, 0x00,	/* ttl 63, protocol (below) */
+		192, 0, 2, 1,		/* src */
+		192, 0, 2, 2,		/* dst */
+	};
+
+	h[2] = (uint8_t)((20 + n) >> 8);
+	h[3] = (uint8_t)(20 + n);
+	h[9] = proto;
+	put(f, len, h, sizeof(h));
+}
+
+/* A UDP header sport -> dport for a payload of n bytes. */
+static void put_udp(uint8_t *f, size_t *len, uint16_t sport, uint16_t dport, size_t n)
+{
+	uint8_t h[8] = { (uint8_t)(sport >> 8), (uint8_t)sport, (uint8_t)(dport >> 8),
+			 (uint8_t)dport, (uint8_t)((8 + n) >> 8), (uint8_t)(8 + n), 0, 0 };
+
+	put(f, len, h, sizeof(h));
+}
+
+/* Ethernet + outer IPv4 (proto) + encapsulation header + inner bytes;
+ * decoded whole. Returns the offset of the inner bytes in buf. */
+static size_t tunnel_frame(uint8_t proto, const uint8_t *encap, size_t nencap,
+			   const uint8_t *in1, size_t n1, const uint8_t *in2, size_t n2)
+{
+	uint8_t f[512];
+	size_t len = 0, at;
+
+	put(f, &len, eth_v4, sizeof(eth_v4));
+	put_outer4(f, &len, proto, nencap + n1 + n2);
+	put(f, &len, encap, nencap);
+	at = len;
+	put(f, &len, in1, n1);
+	if (in2 != NULL)
+		put(f, &len, in2, n2);
+	expect_ok(dec(DLT_EN10MB, f, len));
+	return at;
+}
+
+/* The outer packet says it carries tunnel t of link type dlt from at on, and
+ * the inner packet decodes OK, one level down, counted as tunnelled. */
+static void expect_carries(enum rasflow_tunnel t, int dlt, size_t at)
+{
+	cr_assert_eq(pkt.tunnel, t, "tunnel %s, want %s", rasflow_tunnel_name(pkt.tunnel),
+		     rasflow_tunnel_name(t));
+	cr_assert_eq(pkt.inner_dlt, dlt);
+	cr_assert_eq(pkt.inner, buf + at);
+	cr_assert_eq(pkt.depth, 0);
+	expect_ok(inner());
+	cr_assert_eq(pkt.depth, 1);
+	cr_assert_eq(st.tunneled, 1);
+	cr_assert_eq(st.frames, 1, "an inner packet is not a frame");
+}
+
+Test(decode, ipv4_in_ipv4)
+{
+	size_t at = tunnel_frame(4, NULL, 0, v4_tcp, sizeof(v4_tcp), NULL, 0);
+
+	cr_assert_eq(pkt.proto, 4);
+	expect_addr(&pkt.src, "192.0.2.1");
+	cr_assert_eq(pkt.inner_len, sizeof(v4_tcp));
+	expect_carries(RASFLOW_TUN_IPIP, DLT_IPV4, at);
+	check_v4_tcp(buf + at);
+	cr_assert_eq(pkt.tunnel, RASFLOW_TUN_NONE);
+}
+
+Test(decode, ipv6_in_ipv4)
+{
+	size_t at = tunnel_frame(41, NULL, 0, v6_udp, sizeof(v6_udp), NULL, 0);
+
+	expect_carries(RASFLOW_TUN_IPIP, DLT_IPV6, at);
+	check_v6_udp(buf + at);
+}
+
+Test(decode, ipip_version_must_match_the_protocol)
+{
+	/* protocol 41 says IPv6, the carried header says 4 */
+	size_t at = tunnel_frame(41, NULL, 0, v4_tcp, sizeof(v4_tcp), NULL, 0);
+
+	cr_assert_eq(pkt.tunnel, RASFLOW_TUN_IPIP);
+	cr_assert_eq(pkt.inner, buf + at);
+	outer = pkt;
+	cr_assert_eq(rasflow_decode_inner(&outer, &pkt, &st), RASFLOW_DEC_MALFORMED);
+	cr_assert_eq(st.by[RASFLOW_L_IP][RASFLOW_DEC_MALFORMED], 1);
+	cr_assert_eq(st.reason[RASFLOW_R_IP_VERSION], 1);
+	cr_assert_eq(st.tunneled, 0);
+	cr_assert_eq(st.frames, 1);
+}
+
+Test(decode, gre_ipv4_with_checksum_key_and_sequence)
+{
+	static const uint8_t gre[] = {
+		0xb0, 0x00, 0x08, 0x00,	/* C, K, S; version 0; protocol IPv4 */
+		0x12, 0x34, 0x00, 0x00,	/* checksum, reserved */
+		0x00, 0x00, 0x00, 0x2a,	/* key 42 */
+		0x00, 0x00, 0x00, 0x07,	/* sequence 7 */
+	};
+	size_t at = tunnel_frame(47, gre, sizeof(gre), v4_tcp, sizeof(v4_tcp), NULL, 0);
+
+	cr_assert_eq(pkt.proto, 47);
+	expect_carries(RASFLOW_TUN_GRE, DLT_IPV4, at);
+	check_v4_tcp(buf + at);
+}
+
+Test(decode, gre_ethernet)
+{
+	static const uint8_t gre[] = { 0x00, 0x00, 0x65, 0x58 };	/* transparent bridging */
+	size_t at = tunnel_frame(47, gre, sizeof(gre), eth_v6, sizeof(eth_v6), v6_udp,
+				 sizeof(v6_udp));
+
+	expect_carries(RASFLOW_TUN_GRE, DLT_EN10MB, at);
+	check_v6_udp(buf + at + 14);
+}
+
+Test(decode, erspan_type_one_and_two)
+{
+	static const uint8_t type1[] = { 0x00, 0x00, 0x88, 0xbe };	/* no S: no header */
+	static const uint8_t type2[] = {
+		0x10, 0x00, 0x88, 0xbe,	/* S; ERSPAN */
+		0x00, 0x00, 0x00, 0x01,	/* sequence */
+		0x10, 0x64, 0x00, 0x05,	/* ERSPAN II: version 1, VLAN 100, session 5 */
+		0x00, 0x00, 0x00, 0x00,	/* reserved, index */
+	};
+	size_t at = tunnel_frame(47, type1, sizeof(type1), eth_v4, sizeof(eth_v4), v4_tcp,
+				 sizeof(v4_tcp));
+
+	expect_carries(RASFLOW_TUN_ERSPAN, DLT_EN10MB, at);
+	check_v4_tcp(buf + at + 14);
+
+	at = tunnel_frame(47, type2, sizeof(type2), eth_v4, sizeof(eth_v4), v4_tcp,
+			  sizeof(v4_tcp));
+	cr_assert_eq(at, 14 + 20 + 16);
+	expect_carries(RASFLOW_TUN_ERSPAN, DLT_EN10MB, at);
+	check_v4_tcp(buf + at + 14);
+}
+
+Test(decode, erspan_type_three_with_platform_subheader)
+{
+	static const uint8_t type3[] = {
+		0x10, 0x00, 0x22, 0xeb,	/* S; ERSPAN III */
+		0x00, 0x00, 0x00, 0x01,	/* sequence */
+		0x20, 0x64, 0x00, 0x05,	/* version 2, VLAN 100, session 5 */
+		0x00, 0x00, 0x00, 0x00,	/* timestamp */
+		0x00, 0x00, 0x00, 0x01,	/* SGT, P, frame type 0 (Ethernet), ..., O */
+		0x00, 0x00, 0x00, 0x00,	/* platform-specific subheader (O) */
+		0x00, 0x00, 0x00, 0x00,
+	};
+	size_t at = tunnel_frame(47, type3, sizeof(type3), eth_v4, sizeof(eth_v4), v4_tcp,
+				 sizeof(v4_tcp));
+
+	expect_carries(RASFLOW_TUN_ERSPAN, DLT_EN10MB, at);
+	check_v4_tcp(buf + at + 14);
+}
+
+Test(decode, vxlan_bypasses_the_fast_path)
+{
+	static const uint8_t vx[] = { 0x08, 0, 0, 0, 0x00, 0x00, 0x2a, 0 };	/* I, VNI 42 */
+	uint8_t f[256];
+	size_t len = 0, at;
+
+	put(f, &len, eth_v4, sizeof(eth_v4));
+	put_outer4(f, &len, 17, 8 + sizeof(vx) + sizeof(eth_v4) + sizeof(v4_tcp));
+	put_udp(f, &len, 54321, 4789, sizeof(vx) + sizeof(eth_v4) + sizeof(v4_tcp));
+	put(f, &len, vx, sizeof(vx));
+	at = len;
+	put(f, &len, eth_v4, sizeof(eth_v4));
+	put(f, &len, v4_tcp, sizeof(v4_tcp));
+	expect_ok(dec(DLT_EN10MB, f, len));
+	cr_assert_eq(pkt.proto, 17);
+	cr_assert_eq(pkt.dport, 4789);
+	expect_carries(RASFLOW_TUN_VXLAN, DLT_EN10MB, at);
+	check_v4_tcp(buf + at + 14);
+}
+
+Test(decode, gtpu_with_an_extension_header)
+{
+	static const uint8_t gtp[] = {
+		0x34, 0xff, 0x00, 0x34,	/* version 1, PT, E; G-PDU; length */
+		0x00, 0x00, 0x00, 0x01,	/* TEID */
+		0x00, 0x00, 0x00, 0x85,	/* sequence, N-PDU, next: PDU session container */
+		0x01, 0x00, 0x09, 0x00,	/* length 1 (4 bytes), content, next: none */
+	};
+	uint8_t f[256];
+	size_t len = 0, at;
+
+	put(f, &len, eth_v4, sizeof(eth_v4));
+	put_outer4(f, &len, 17, 8 + sizeof(gtp) + sizeof(v4_tcp));
+	put_udp(f, &len, 2152, 2152, sizeof(gtp) + sizeof(v4_tcp));
+	put(f, &len, gtp, sizeof(gtp));
+	at = len;
+	put(f, &len, v4_tcp, sizeof(v4_tcp));
+	expect_ok(dec(DLT_EN10MB, f, len));
+	expect_carries(RASFLOW_TUN_GTPU, DLT_RAW, at);
+	check_v4_tcp(buf + at);
+}
+
+/* Payloads that do not parse as their tunnel leave an ordinary packet. */
+Test(decode, not_a_tunnel)
+{
+	static const uint8_t gre_v1[] = { 0x00, 0x01, 0x88, 0x0b };	/* PPTP's GRE */
+	static const uint8_t gre_cut[] = { 0x20, 0x00, 0x08, 0x00, 0x00, 0x00 };	/* key cut */
+	static const uint8_t gre_routing[] = { 0x40, 0x00, 0x08, 0x00 };
+	static const uint8_t erspan2_bad_version[] = {
+		0x10, 0x00, 0x88, 0xbe, 0, 0, 0, 1, 0x30, 0x64, 0, 5, 0, 0, 0, 0,
+	};
+	static const uint8_t text[] = "hello, not GTP";
+	static const uint8_t vx_no_i[] = { 0x00, 0, 0, 0, 0, 0, 0x2a, 0 };
+	uint8_t f[256];
+	size_t len;
+
+	tunnel_frame(47, gre_v1, sizeof(gre_v1), v4_tcp, sizeof(v4_tcp), NULL, 0);
+	cr_assert_eq(pkt.tunnel, RASFLOW_TUN_NONE);
+	cr_assert_null(pkt.inner);
+	tunnel_frame(47, gre_routing, sizeof(gre_routing), v4_tcp, sizeof(v4_tcp), NULL, 0);
+	cr_assert_eq(pkt.tunnel, RASFLOW_TUN_NONE);
+	tunnel_frame(47, gre_cut, sizeof(gre_cut), NULL, 0, NULL, 0);
+	cr_assert_eq(pkt.tunnel, RASFLOW_TUN_NONE);
+	tunnel_frame(47, erspan2_bad_version, sizeof(erspan2_bad_version), eth_v4,
+		     sizeof(eth_v4), v4_tcp, sizeof(v4_tcp));
+	cr_assert_eq(pkt.tunnel, RASFLOW_TUN_NONE);
+	/* GRE carrying nothing after its header */
+	tunnel_frame(47, gre_routing + 0, 0, NULL, 0, NULL, 0);
+	cr_assert_eq(pkt.tunnel, RASFLOW_TUN_NONE);
+
+	len = 0;
+	put(f, &len, eth_v4, sizeof(eth_v4));
+	put_outer4(f, &len, 17, 8 + sizeof(text));
+	put_udp(f, &len, 40000, 2152, sizeof(text));
+	put(f, &len, text, sizeof(text));
+	expect_ok(dec(DLT_EN10MB, f, len));
+	cr_assert_eq(pkt.dport, 2152);
+	cr_assert_eq(pkt.tunnel, RASFLOW_TUN_NONE);
+	cr_assert_eq(pkt.payload_len, sizeof(text));
+
+	len = 0;
+	put(f, &len, eth_v4, sizeof(eth_v4));
+	put_outer4(f, &len, 17, 8 + sizeof(vx_no_i) + sizeof(v4_tcp));
+	put_udp(f, &len, 40000, 4789, sizeof(vx_no_i) + sizeof(v4_tcp));
+	put(f, &len, vx_no_i, sizeof(vx_no_i));
+	put(f, &len, v4_tcp, sizeof(v4_tcp));
+	expect_ok(dec(DLT_EN10MB, f, len));
+	cr_assert_eq(pkt.tunnel, RASFLOW_TUN_NONE);
+
+	/* not a tunnel: rasflow_decode_inner decodes and counts nothing */
+	outer = pkt;
+	cr_assert_eq(rasflow_decode_inner(&outer, &pkt, &st), RASFLOW_DEC_UNSUPPORTED);
+	cr_assert_eq(st.tunneled, 0);
+	for (int i = 0; i < RASFLOW_R_COUNT; i++)
+		cr_assert_eq(st.reason[i], 0);
+}
+
+Test(decode, a_fragment_carries_no_tunnel)
+{
+	uint8_t f[128];
+	size_t len = 0;
+
+	put(f, &len, eth_v4, sizeof(eth_v4));
+	put_outer4(f, &len, 4, sizeof(v4_tcp));
+	f[14 + 6] = 0x20;	/* MF: a first fragment */
+	put(f, &len, v4_tcp, sizeof(v4_tcp));
+	expect_ok(dec(DLT_EN10MB, f, len));
+	cr_assert_eq(pkt.frag, RASFLOW_FRAG_FIRST);
+	cr_assert_eq(pkt.tunnel, RASFLOW_TUN_NONE);
+}
+
+Test(decode, tunnels_nest_to_a_fixed_depth)
+{
+	uint8_t f[256];
+	size_t len = 0;
+	struct rasflow_pkt mid;
+
+	/* IPv4 in IPv4 in IPv4 in IPv4: the frame's packet and two levels are
+	 * decoded; the third level's packet says it carries nothing */
+	put(f, &len, eth_v4, sizeof(eth_v4));
+	put_outer4(f, &len, 4, 20 + 20 + sizeof(v4_tcp));
+	put_outer4(f, &len, 4, 20 + sizeof(v4_tcp));
+	put_outer4(f, &len, 4, sizeof(v4_tcp));
+	put(f, &len, v4_tcp, sizeof(v4_tcp));
+	expect_ok(dec(DLT_EN10MB, f, len));
+	cr_assert_eq(pkt.tunnel, RASFLOW_TUN_IPIP);
+	expect_ok(inner());
+	cr_assert_eq(pkt.depth, 1);
+	cr_assert_eq(pkt.tunnel, RASFLOW_TUN_IPIP);
+	mid = pkt;
+	expect_ok(rasflow_decode_inner(&mid, &pkt, &st));
+	cr_assert_eq(pkt.depth, RASFLOW_TUNNEL_DEPTH);
+	cr_assert_eq(pkt.proto, 4);
+	cr_assert_eq(pkt.tunnel, RASFLOW_TUN_NONE);
+	cr_assert_eq(st.tunneled, 2);
+}
+
+Test(decode, pppoe_session)
+{
+	static const uint8_t eth_pppoe[] = {
+		0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb,
+		0x88, 0x64,		/* PPPoE session */
+		0x11, 0x00,		/* version 1, type 1, code 0 */
+		0x00, 0x2a, 0x00, 0x2e,	/* session 42, length 46 */
+		0x00, 0x21,		/* PPP: IPv4 */
+	};
+	uint8_t lcp[sizeof(eth_pppoe)];
+
+	expect_ok(dec2(DLT_EN10MB, eth_pppoe, sizeof(eth_pppoe), v4_tcp, sizeof(v4_tcp), 9999));
+	check_v4_tcp(buf + sizeof(eth_pppoe));
+
+	memcpy(lcp, eth_pppoe, sizeof(lcp));
+	lcp[sizeof(lcp) - 2] = 0xc0;	/* PPP LCP (0xc021): not IP */
+	expect_fail(dec2(DLT_EN10MB, lcp, sizeof(lcp), v4_tcp, sizeof(v4_tcp), 9999),
+		    RASFLOW_DEC_UNSUPPORTED, RASFLOW_L_LINK, RASFLOW_R_NOT_IP);
+	expect_fail(dec2(DLT_EN10MB, eth_pppoe, sizeof(eth_pppoe), NULL, 0, 14 + 7),
+		    RASFLOW_DEC_TRUNC, RASFLOW_L_LINK, RASFLOW_R_LINK_SHORT);
+}
+
+Test(decode, tunnel_names)
+{
+	cr_assert_str_eq(rasflow_tunnel_name(RASFLOW_TUN_ERSPAN), "erspan");
+	cr_assert_str_eq(rasflow_tunnel_name(RASFLOW_TUN_GTPU), "gtp-u");
+	cr_assert_str_eq(rasflow_tunnel_name(RASFLOW_TUN_COUNT), "?");
+}
