@@ -173,6 +173,7 @@ static json_t *engine_obj(struct jb *b, const struct rasflow_analysis *an)
 			put(b, d, "frames", json_integer((json_int_t)c->dec.frames));
 			put(b, d, "errors", errs);
 			put(b, d, "reasons", why);
+			put(b, d, "tunneled", json_integer((json_int_t)c->dec.tunneled));
 		} else {
 			json_decref(errs);
 			json_decref(why);

@@ -128,14 +128,19 @@ static void summary(const struct tw *w, const struct rasflow_analysis *an,
 		put_text(w, c->files[i]);
 	}
 	fputc('\n', w->out);
-	if (c->start != 0)
-		fprintf(w->out, "  %s .. %s (%.1f s), %llu packets, %s, %llu not decoded\n",
+	if (c->start != 0) {
+		fprintf(w->out, "  %s .. %s (%.1f s), %llu packets, %s, %llu not decoded",
 			rasflow_ts_rfc3339(c->start, false, t1), rasflow_ts_rfc3339(c->end, false, t2),
 			c->end > c->start ? (double)(c->end - c->start) / 1e6 : 0.0,
 			(unsigned long long)c->packets, bytes_str(c->bytes, bb, sizeof(bb)),
 			(unsigned long long)c->decode_errors);
-	else
+		if (c->has_dec && c->dec.tunneled > 0)
+			fprintf(w->out, ", plus %llu packets inside tunnels",
+				(unsigned long long)c->dec.tunneled);
+		fputc('\n', w->out);
+	} else {
 		fprintf(w->out, "  no packets\n");
+	}
 	for (size_t i = 0; i < c->nwarnings; i++) {
 		fprintf(w->out, "  %swarning:%s ", col(w, C_YEL), col(w, C_OFF));
 		put_text(w, c->warnings[i]);
