@@ -27,6 +27,7 @@ struct gen {
 	uint64_t seq;		/* frames created so far */
 	uint16_t *next_port;	/* per host: next ephemeral source port */
 	uint16_t *ipid;		/* per host: next IPv4 identification */
+	uint32_t mirror_seq;	/* link erspan: the next GRE sequence number */
 	char *err;
 	size_t errlen;
 };
@@ -52,6 +53,11 @@ struct conn {
 
 static const uint8_t mac_bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
+/* link erspan: Ethernet (14) + IPv4 (20) + GRE with a sequence number (8) +
+ * ERSPAN type II header (8) before each mirrored frame */
+#define ERSPAN_OUTER	(14 + 20 + 8 + 8)
+#define ETHERTYPE_ERSPAN_2 0x88be
+
 static int fail(struct gen *g, const char *what)
 {
 	snprintf(g->err, g->errlen, "%s: %s", what, libnet_geterror(g->l));
@@ -71,6 +77,8 @@ static size_t link_len(const struct rg_settings *set)
 		return 20;
 	case RG_LINK_RAW:
 		return 0;
+	case RG_LINK_ERSPAN:
+		return ERSPAN_OUTER + 14;
 	}
 	return 0;
 }
@@ -138,6 +146,51 @@ static int push_frame(struct gen *g, struct rg_frame *f)
 	return (int)(o->n - 1);
 }
 
+/* link erspan: the Ethernet frame in *pkt (*n bytes) as the switch mirrors
+ * it to the collector, in ERSPAN type II over GRE (session 1, the frame
+ * padded to 60 bytes as it was on the wire). Replaces *pkt and *n. */
+static int erspan_wrap(struct gen *g, uint8_t **pkt, uint32_t *n)
+{
+	const struct rg_settings *set = &g->s->set;
+	const struct rg_host *sw = &g->s->hosts[set->erspan_src];
+	const struct rg_host *col = &g->s->hosts[set->erspan_dst];
+	uint32_t frame = *n < 60 && set->pad ? 60 : *n, len = 8 + frame, s4, d4, on = 0;
+	uint32_t gre = libnet_getgre_length(GRE_SEQ);
+	uint8_t *pl = calloc(1, len), *out = NULL;
+	int rc = -1;
+
+	if (pl == NULL) {
+		snprintf(g->err, g->errlen, "out of memory");
+		return -1;
+	}
+	pl[0] = 0x10;	/* version 1 (type II), VLAN 0 */
+	pl[3] = 1;	/* COS 0, encapsulation 0, not truncated, session 1 */
+	memcpy(pl + 8, *pkt, *n);	/* then reserved and index 0 */
+	memcpy(&s4, sw->addr, 4);
+	memcpy(&d4, col->addr, 4);
+	if (libnet_build_gre(GRE_SEQ, ETHERTYPE_ERSPAN_2, 0, 0, 0, g->mirror_seq++,
+			     (uint16_t)(gre + len), pl, len, g->l, 0) < 0)
+		fail(g, "libnet_build_gre");
+	else if (libnet_build_ipv4((uint16_t)(LIBNET_IPV4_H + gre + len), 0,
+				   g->ipid[host_index(g, sw)]++, 0, 64, IPPROTO_GRE, 0, s4, d4,
+				   NULL, 0, g->l, 0) < 0)
+		fail(g, "libnet_build_ipv4");
+	else if (libnet_build_ethernet(col->mac, sw->mac, ETHERTYPE_IP, NULL, 0, g->l, 0) < 0)
+		fail(g, "libnet_build_ethernet");
+	else if (libnet_pblock_coalesce(g->l, &out, &on) < 0)
+		fail(g, "libnet_pblock_coalesce");
+	else
+		rc = 0;
+	libnet_clear_packet(g->l);
+	free(pl);
+	if (rc == 0) {
+		free(*pkt);
+		*pkt = out;
+		*n = on;
+	}
+	return rc;
+}
+
 /* Adds the IP and link headers to the L4 pblocks already built (l4len
  * bytes, or `raw` as the IP payload) and stores the frame. Returns its index. */
 static int finish(struct gen *g, const struct ipdesc *d, uint32_t l4len, const uint8_t *raw)
@@ -148,7 +201,7 @@ static int finish(struct gen *g, const struct ipdesc *d, uint32_t l4len, const u
 	const uint8_t *daddr = d->daddr ? d->daddr : d->dst->addr;
 	size_t ll = link_len(set);
 	uint8_t *pkt = NULL;
-	uint32_t n = 0;
+	uint32_t n = 0, ip_len = 0;
 	struct rg_frame f;
 	int idx;
 
@@ -171,7 +224,7 @@ static int finish(struct gen *g, const struct ipdesc *d, uint32_t l4len, const u
 				      raw ? l4len : 0, g->l, 0) < 0)
 			return fail(g, "libnet_build_ipv4");
 	}
-	if (set->link == RG_LINK_ETH) {
+	if (set->link == RG_LINK_ETH || set->link == RG_LINK_ERSPAN) {
 		if (libnet_build_ethernet(d->dmac, d->smac, ethertype, NULL, 0, g->l, 0) < 0)
 			return fail(g, "libnet_build_ethernet");
 	} else if (set->link == RG_LINK_VLAN) {
@@ -194,6 +247,13 @@ static int finish(struct gen *g, const struct ipdesc *d, uint32_t l4len, const u
 		return -1;
 	}
 	libnet_clear_packet(g->l);
+	if (set->link == RG_LINK_ERSPAN) {
+		ip_len = n - 14;
+		if (erspan_wrap(g, &pkt, &n) < 0) {
+			free(pkt);
+			return -1;
+		}
+	}
 
 	memset(&f, 0, sizeof(f));
 	f.t_us = set->start_us + d->t;
@@ -205,7 +265,7 @@ static int finish(struct gen *g, const struct ipdesc *d, uint32_t l4len, const u
 	} else {
 		f.len = n < 60 && set->pad ? 60 : n;
 		f.ip_off = (uint32_t)ll;
-		f.ip_len = (uint32_t)(n - ll);
+		f.ip_len = set->link == RG_LINK_ERSPAN ? ip_len : (uint32_t)(n - ll);
 	}
 	f.data = calloc(1, f.len);
 	if (f.data == NULL) {

@@ -19,7 +19,7 @@
 #define RG_NAME_MAX 48		/* host names and template arguments */
 #define RG_DEFAULT_START 1714986000000000LL	/* 2024-05-06T09:00:00Z in us */
 
-enum rg_link { RG_LINK_ETH, RG_LINK_VLAN, RG_LINK_QINQ, RG_LINK_SLL2, RG_LINK_RAW };
+enum rg_link { RG_LINK_ETH, RG_LINK_VLAN, RG_LINK_QINQ, RG_LINK_SLL2, RG_LINK_RAW, RG_LINK_ERSPAN };
 enum rg_format { RG_FMT_UNSET, RG_FMT_PCAP, RG_FMT_PCAPNG };
 
 struct rg_settings {
@@ -28,6 +28,7 @@ struct rg_settings {
 	uint16_t vlan_outer;	/* vlan ID, or qinq outer (S-tag) ID */
 	uint16_t vlan_inner;	/* qinq inner (C-tag) ID */
 	int sll2_host;		/* host the sll2 capture runs on, or -1 */
+	int erspan_src, erspan_dst;	/* link erspan: the mirroring switch, the collector */
 	uint32_t snaplen;	/* frames are cut to this many bytes */
 	uint64_t seed;		/* the only source of variation */
 	int64_t rtt_us;		/* round trip between the two ends of a flow */

@@ -453,9 +453,31 @@ static void parse_setting(struct parser *p, struct line *ln)
 			}
 		} else if (strcmp(v->s, "raw") == 0) {
 			st->link = RG_LINK_RAW;
+		} else if (strcmp(v->s, "erspan") == 0) {
+			want = 4;
+			st->link = RG_LINK_ERSPAN;
+			for (size_t i = 2; i < want; i++) {
+				int h;
+
+				if (i >= ln->n) {
+					err_end(p, ln, i == 2 ? "the mirroring switch's host name"
+							      : "the collector's host name");
+					return;
+				}
+				h = need_host(p, ln, &ln->t[i], ln->t[i].s);
+				if (h >= 0 && p->s->hosts[h].af != AF_INET) {
+					err(p, ln, &ln->t[i], "ERSPAN host '%s' must have an IPv4 address",
+					    ln->t[i].s);
+					return;
+				}
+				if (i == 2)
+					st->erspan_src = h;
+				else
+					st->erspan_dst = h;
+			}
 		} else {
 			err(p, ln, v, "unknown link type '%s' (ethernet, vlan ID, "
-				      "qinq OUTER INNER, sll2, raw)", v->s);
+				      "qinq OUTER INNER, sll2, raw, erspan SWITCH COLLECTOR)", v->s);
 			return;
 		}
 	} else if (strcmp(k, "snaplen") == 0) {
