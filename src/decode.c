@@ -19,6 +19,7 @@
 
 #define MAX_VLAN	2	/* tags walked; a third is UNSUPPORTED (Suricata's cap) */
 #define MAX_IP6_EXT	8	/* extension headers walked before giving up */
+#define MAX_MPLS	8	/* MPLS labels walked before giving up */
 
 enum {
 	ETH_IPV4 = 0x0800,
@@ -26,6 +27,8 @@ enum {
 	ETH_8021Q = 0x8100,
 	ETH_8021AD = 0x88a8,
 	ETH_QINQ_OLD = 0x9100,	/* pre-standard QinQ */
+	ETH_MPLS = 0x8847,
+	ETH_MPLS_MCAST = 0x8848,
 	ETH_PPPOE_SESSION = 0x8864,
 	ETH_TEB = 0x6558,	/* transparent Ethernet bridging: Ethernet in GRE */
 	ETH_ERSPAN_2 = 0x88be,	/* ERSPAN types I and II, as a GRE protocol type */
@@ -137,6 +140,11 @@ static enum rasflow_dec fail(struct rasflow_pkt *pkt, struct rasflow_dec_stats *
  *   | addr len (1) | addr (8) |
  * The protocol is an ethertype; 0x8100 there means the VLAN tag was kept.
  *
+ * MPLS label stack (RFC 3032), ethertype 0x8847 / 0x8848, after any VLAN tags:
+ *   | label:20 TC:3 S:1 | TTL (1) |  per label, S set on the last
+ * The stack does not say what it carries: the IP version nibble decides (4 or
+ * 6; anything else, such as a pseudowire control word, is not IP).
+ *
  * PPPoE session stage (RFC 2516), ethertype 0x8864, after any VLAN tags:
  *   | ver:4 type:4 = 0x11 | code = 0 | session id (2) | length (2) |
  *   | PPP protocol (2): 0x0021 IPv4, 0x0057 IPv6 |
@@ -161,6 +169,24 @@ static enum rasflow_dec ethertype(struct cur *c, uint16_t et, unsigned *ver,
 				    RASFLOW_R_LINK_SHORT);
 		pkt->vlan[pkt->nvlan++] = be16(h) & 0x0fff;
 		et = be16(h + 2);
+	}
+	if (et == ETH_MPLS || et == ETH_MPLS_MCAST) {
+		unsigned n = 0;
+
+		do {
+			if (n++ == MAX_MPLS)
+				return fail(pkt, st, RASFLOW_L_LINK, RASFLOW_DEC_UNSUPPORTED,
+					    RASFLOW_R_MPLS_DEPTH);
+			if (!cur_take(c, 4, &h))
+				return fail(pkt, st, RASFLOW_L_LINK, RASFLOW_DEC_TRUNC,
+					    RASFLOW_R_LINK_SHORT);
+		} while (!(h[2] & 1));
+		if (c->left > 0 && c->p[0] >> 4 == 6)
+			et = ETH_IPV6;
+		else if (c->left == 0 || c->p[0] >> 4 == 4)
+			et = ETH_IPV4;	/* nothing left: ip4_hdr says it is cut */
+		else
+			et = 0;
 	}
 	if (et == ETH_PPPOE_SESSION) {
 		if (!cur_take(c, 8, &h))
@@ -994,6 +1020,7 @@ static const char *const reason_names[RASFLOW_R_COUNT] = {
 	[RASFLOW_R_LINK_SHORT] = "link_short",
 	[RASFLOW_R_LINK_TYPE] = "link_type",
 	[RASFLOW_R_VLAN_DEPTH] = "vlan_depth",
+	[RASFLOW_R_MPLS_DEPTH] = "mpls_depth",
 	[RASFLOW_R_NOT_IP] = "not_ip",
 	[RASFLOW_R_IP_SHORT] = "ip_short",
 	[RASFLOW_R_IP_VERSION] = "ip_version",

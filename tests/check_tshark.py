@@ -25,10 +25,8 @@ SKIP = 77
 # pair (whatever the time between packets) and decodes every encapsulation;
 # rasflow splits a pair into flows by idle timeout and TCP port reuse
 # (src/flow.c), decodes the tunnels of decode.h (IP in IP, GRE, ERSPAN, VXLAN,
-# GTP-U: like tshark it counts both the tunnel's own flow and the inner one)
-# and PPPoE but not MPLS, and skips frames it cannot decode.
-MPLS = ("MPLS-labelled frames: rasflow does not decode MPLS (undecoded, not_ip); tshark "
-        "counts their conversations")
+# GTP-U: like tshark it counts both the tunnel's own flow and the inner one),
+# PPPoE and MPLS, and skips frames it cannot decode.
 QINQINQ = ("three stacked VLAN tags: rasflow walks at most two (undecoded, vlan_depth); "
            "tshark counts the conversation")
 UDP_SPLIT = ("rasflow ends a UDP flow after 120 s idle and starts a new one on the next "
@@ -53,8 +51,6 @@ KNOWN = {
                              "no packet in the capture: rasflow makes a flow for the "
                              "attempt the error reports (src/flow.c); tshark counts only "
                              "conversations with packets"),
-    "zeek-mixed-vlan-mpls.pcap": ((47, 2, 0), (47, 3, 0), MPLS),
-    "zeek-mpls-in-vlan.pcap": ((3, 1, 0), (3, 3, 0), MPLS),
     "zeek-vlan-qinqinq.pcap": ((14, 0, 0), (14, 1, 0), QINQINQ),
     "ndpi-snmp.pcap": ((72, 0, 17), (72, 0, 34), SNMP),
     "ndpi-syslog.pcap": ((94, 1, 21), (94, 1, 20),

@@ -2,7 +2,8 @@
  *
  * rasflow_decode_frame() walks link layer (Ethernet, Linux cooked v1/v2, raw
  * IP, BSD loopback), up to two VLAN tags (802.1Q 0x8100, 802.1ad 0x88a8, 0x9100),
- * a PPPoE session header, IPv4 (options) / IPv6 (extension headers), then TCP,
+ * an MPLS label stack, a PPPoE session header, IPv4 (options) / IPv6
+ * (extension headers), then TCP,
  * UDP, ICMP/ICMPv6 (for destination-unreachable errors the quoted header is
  * decoded into pkt->quoted) or any other IP protocol. All reads go through a
  * bounds-checked cursor and never pass caplen; on entering IP the length is
@@ -47,6 +48,7 @@ enum rasflow_dec_reason {
 	RASFLOW_R_LINK_SHORT,		/* link header cut */
 	RASFLOW_R_LINK_TYPE,		/* unsupported DLT */
 	RASFLOW_R_VLAN_DEPTH,		/* more than two VLAN tags */
+	RASFLOW_R_MPLS_DEPTH,		/* more than eight MPLS labels */
 	RASFLOW_R_NOT_IP,		/* ethertype / family not IPv4 or IPv6 */
 	RASFLOW_R_IP_SHORT,		/* IP header cut */
 	RASFLOW_R_IP_VERSION,		/* version nibble wrong for the ethertype */

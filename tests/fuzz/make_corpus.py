@@ -224,7 +224,8 @@ def decode_seeds(dirs):
 def tunnel_frames():
     """Ethernet frames carrying each tunnel decode.c knows (IP in IP, GRE
     with IP and Ethernet, ERSPAN I/II/III, VXLAN, GTP-U with an extension
-    header), nested, and PPPoE, so the fuzzer starts inside the inner decode."""
+    header), nested, PPPoE and MPLS, so the fuzzer starts inside the inner
+    decode."""
     eth = bytes.fromhex('005056000001' '005056000002' '0800')
 
     def ip4(payload, proto, src=1, frag=0):
@@ -262,6 +263,8 @@ def tunnel_frames():
         eth + ip4(udp(b'not gtp at all', 40000, 2152), 17),
         eth + ip4(udp(gtp[:12] + b'\x00' + gtp[13:] + inner, 2152, 2152), 17),  # ext length 0
         pppoe + inner,
+        eth[:12] + b'\x88\x47' + b'\x00\x01\x00\x40' + b'\x00\x01\x11\x40' + inner,  # MPLS
+        eth[:12] + b'\x81\x00\x00\x64\x88\x47' + b'\x00\x01\x00\x40' * 9 + inner,
     ]
 
 

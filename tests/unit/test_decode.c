@@ -1759,3 +1759,45 @@ Test(decode, tunnel_names)
 	cr_assert_str_eq(rasflow_tunnel_name(RASFLOW_TUN_GTPU), "gtp-u");
 	cr_assert_str_eq(rasflow_tunnel_name(RASFLOW_TUN_COUNT), "?");
 }
+
+Test(decode, mpls_label_stacks)
+{
+	static const uint8_t eth_mpls[] = {
+		0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb,
+		0x88, 0x47,		/* MPLS unicast */
+		0x00, 0x01, 0x00, 0x40,	/* label 16, not bottom, TTL 64 */
+		0x00, 0x01, 0x11, 0x40,	/* label 17, bottom of stack, TTL 64 */
+	};
+	static const uint8_t vlan_mpls[] = {
+		0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb,
+		0x81, 0x00, 0x00, 0x64,	/* VLAN 100 */
+		0x88, 0x47,
+		0x00, 0x01, 0x01, 0x40,	/* label 16, bottom of stack */
+	};
+	uint8_t deep[14 + 4 * 9], pw[sizeof(eth_mpls) + 4];
+
+	expect_ok(dec2(DLT_EN10MB, eth_mpls, sizeof(eth_mpls), v4_tcp, sizeof(v4_tcp), 9999));
+	check_v4_tcp(buf + sizeof(eth_mpls));
+	expect_ok(dec2(DLT_EN10MB, vlan_mpls, sizeof(vlan_mpls), v6_udp, sizeof(v6_udp), 9999));
+	check_v6_udp(buf + sizeof(vlan_mpls));
+	cr_assert_eq(pkt.nvlan, 1);
+
+	/* cut inside the stack; cut right after it (the IP header is missing) */
+	expect_fail(dec2(DLT_EN10MB, eth_mpls, sizeof(eth_mpls), v4_tcp, sizeof(v4_tcp), 20),
+		    RASFLOW_DEC_TRUNC, RASFLOW_L_LINK, RASFLOW_R_LINK_SHORT);
+	expect_fail(dec2(DLT_EN10MB, eth_mpls, sizeof(eth_mpls), v4_tcp, sizeof(v4_tcp),
+			 sizeof(eth_mpls)), RASFLOW_DEC_TRUNC, RASFLOW_L_IP, RASFLOW_R_IP_SHORT);
+
+	/* nine labels without a bottom of stack */
+	memcpy(deep, eth_mpls, 14);
+	for (int i = 0; i < 9; i++)
+		memcpy(deep + 14 + 4 * i, eth_mpls + 14, 4);
+	expect_fail(dec2(DLT_EN10MB, deep, sizeof(deep), v4_tcp, sizeof(v4_tcp), 9999),
+		    RASFLOW_DEC_UNSUPPORTED, RASFLOW_L_LINK, RASFLOW_R_MPLS_DEPTH);
+
+	/* a pseudowire control word (first nibble 0) then Ethernet: not IP */
+	memcpy(pw, eth_mpls, sizeof(eth_mpls));
+	memset(pw + sizeof(eth_mpls), 0, 4);
+	expect_fail(dec2(DLT_EN10MB, pw, sizeof(pw), v4_tcp, sizeof(v4_tcp), 9999),
+		    RASFLOW_DEC_UNSUPPORTED, RASFLOW_L_LINK, RASFLOW_R_NOT_IP);
+}
