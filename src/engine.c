@@ -88,10 +88,12 @@ enum rasflow_dec rasflow_engine_packet(struct rasflow_engine *e, int dlt, rasflo
 	return r;
 }
 
-/* rasflow_engine_packet_ahead's rare case, out of its way: the tunnel
- * packet, then what it carries. */
+/* rasflow_engine_packet_ahead's rare case: the tunnel packet, then what it
+ * carries. Out of line so that the common case keeps its small frame
+ * (checking for a tunnel after the flow-table call cost 11 instructions per
+ * packet, this 3.5; callgrind). */
 __attribute__((noinline))
-static enum rasflow_dec tunnel_then_packet(struct rasflow_engine *e,
+static enum rasflow_dec packet_and_tunnel(struct rasflow_engine *e,
 					   const struct rasflow_engine_frame *fr, rasflow_ts ts)
 {
 	if (!rasflow_flowtab_packet_hinted(e->ft, &fr->pkt, ts, &fr->hint))
@@ -127,7 +129,7 @@ enum rasflow_dec rasflow_engine_packet_ahead(struct rasflow_engine *e,
 		return (enum rasflow_dec)fr->dec;
 	}
 	if (fr->pkt.tunnel != RASFLOW_TUN_NONE)
-		return tunnel_then_packet(e, fr, ts);
+		return packet_and_tunnel(e, fr, ts);
 	if (!rasflow_flowtab_packet_hinted(e->ft, &fr->pkt, ts, &fr->hint))
 		e->st.no_flow++;
 	return RASFLOW_DEC_OK;

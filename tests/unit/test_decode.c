@@ -1426,9 +1426,12 @@ static enum rasflow_dec inner(void)
 	return rasflow_decode_inner(&outer, &pkt, &st);
 }
 
-/* Append n bytes to the frame being built at f (length *len). */
+/* Append n bytes to the frame being built at f (length *len); b may be
+ * NULL when n is 0. */
 static void put(uint8_t *f, size_t *len, const void *b, size_t n)
 {
+	if (n == 0)
+		return;
 	memcpy(f + *len, b, n);
 	*len += n;
 }
