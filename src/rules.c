@@ -127,35 +127,8 @@ static void perr(struct parser *p, unsigned line, unsigned col, const char *fmt,
 	va_end(ap);
 }
 
-/* Copy n bytes of s into buf for a message: non-printable bytes become \xNN
- * and long text is cut with "...", so messages stay on one clean line. */
-static const char *quote(char *buf, size_t size, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (o + 8 >= size || i >= 60) {
-			memcpy(buf + o, "...", 3);
-			o += 3;
-			break;
-		}
-		if (c >= 0x20 && c < 0x7f) {
-			buf[o++] = (char)c;
-		} else {
-			buf[o++] = '\\';
-			buf[o++] = 'x';
-			buf[o++] = hex[c >> 4];
-			buf[o++] = hex[c & 15];
-		}
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
-#define Q(buf, s, n) quote(buf, sizeof(buf), s, n)
+/* Tokens in messages: at most 60 bytes of one, escaped (err.h). */
+#define Q(buf, s, n) rasflow_err_quote(buf, sizeof(buf), s, n, 60)
 
 static bool tok_is(const struct tok *t, const char *word)
 {

@@ -58,32 +58,10 @@ static void perr(struct parser *ps, unsigned line, unsigned col, const char *fmt
 	ps->nerr++;
 }
 
-/* Copy a token into buf for an error message: non-printable bytes become
- * \xNN and long tokens are cut with "...", so messages stay one clean line. */
+/* A token in an error message: at most 40 bytes of it, escaped (err.h). */
 static const char *quote(char *buf, size_t size, const char *s, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (o + 8 >= size || i >= 40) {
-			memcpy(buf + o, "...", 3);
-			o += 3;
-			break;
-		}
-		if (c >= 0x20 && c < 0x7f) {
-			buf[o++] = (char)c;
-		} else {
-			buf[o++] = '\\';
-			buf[o++] = 'x';
-			buf[o++] = hex[c >> 4];
-			buf[o++] = hex[c & 15];
-		}
-	}
-	buf[o] = '\0';
-	return buf;
+	return rasflow_err_quote(buf, size, s, n, 40);
 }
 
 static bool is_blank(char c)

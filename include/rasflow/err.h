@@ -43,6 +43,12 @@ void rasflow_err_add(struct rasflow_errlist *l, const char *file, unsigned line,
 /* Print every error as "file:line:col: msg" (or "file: msg"), one a line. */
 void rasflow_err_print(const struct rasflow_errlist *l, FILE *out);
 
+/* s[0..n) made safe to show inside a message, in buf: bytes outside
+ * printable ASCII become \xNN, and after max input bytes (or when buf is
+ * nearly full) the text is cut with "...", so a message stays one clean
+ * line. Returns buf. */
+const char *rasflow_err_quote(char *buf, size_t size, const char *s, size_t n, size_t max);
+
 /* Damerau-free Levenshtein distance, for "did you mean" suggestions. */
 unsigned rasflow_edit_distance(const char *a, const char *b);
 
