@@ -14,6 +14,7 @@
 
 #include "rasflow/err.h"
 #include "rasflow/monitor.h"
+#include "rasflow/rules_emit.h"
 #include "rasflow/site.h"
 
 #define DEF_SYN_TIMEOUT 3
@@ -363,21 +364,6 @@ static const char *label(const struct rasflow_monitor *m, const struct rasflow_a
 	return buf;
 }
 
-/* "rdsh,rds" or "no role" / "not in the site". */
-static const char *roles_str(const struct rasflow_ruleset *rs, bool known, rasflow_roleset set,
-			     char *buf, size_t len)
-{
-	size_t used = 0;
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < rs->nroles && i < RASFLOW_MAX_ROLES && used < len; i++)
-		if (set >> i & 1)
-			used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? "," : "",
-						 rs->roles[i].id);
-	if (used == 0)
-		snprintf(buf, len, "%s", known ? "no role" : "not in the site");
-	return buf;
-}
 
 static const char *svc_str(const struct rasflow_flow *f, char *buf, size_t len)
 {
@@ -468,8 +454,11 @@ static void alert_unexpected(struct rasflow_monitor *m, const struct rasflow_flo
 		   pk->rule, ts);
 	label(m, &f->src, sl, sizeof(sl));
 	label(m, &f->dst, dl, sizeof(dl));
-	roles_str(rs, pk->src_known, pk->src_roles, sr, sizeof(sr));
-	roles_str(rs, pk->dst_known, pk->dst_roles, dr, sizeof(dr));
+	/* "rdsh,rds"; "no role" for a site host without one, "not in the site" */
+	rasflow_roles_str(rs, pk->src_roles, pk->src_known ? "no role" : "not in the site", sr,
+			  sizeof(sr));
+	rasflow_roles_str(rs, pk->dst_roles, pk->dst_known ? "no role" : "not in the site", dr,
+			  sizeof(dr));
 	svc_str(f, svc, sizeof(svc));
 	if (pk->local_port)
 		emit(m, &a, "%s [%s] → %s [%s] %s: %s is a loopback-only port (rule %s) and should never be seen on the wire — a service listens on a network interface instead of localhost, or something addresses it remotely",

@@ -79,20 +79,6 @@ static const char *arrow(const struct tw *w)
 	return w->utf8 ? "→" : "->";
 }
 
-static const char *roles_str(const struct rasflow_ruleset *rs, rasflow_roleset set, char *buf,
-			     size_t len)
-{
-	size_t used = 0;
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < rs->nroles && i < RASFLOW_MAX_ROLES && used < len; i++)
-		if (set >> i & 1)
-			used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? "," : "",
-						 rs->roles[i].id);
-	if (used == 0)
-		snprintf(buf, len, "-");
-	return buf;
-}
 
 static const char *bytes_str(uint64_t n, char *buf, size_t len)
 {
@@ -228,7 +214,7 @@ static void hosts(const struct tw *w, const struct rasflow_analysis *an)
 			continue;
 		safe_copy(w, nb, sizeof(nb), h->name ? h->name : h->server_name ? h->server_name : "-");
 		fprintf(w->out, "  %-15s %-16s %-22s %s%s%s", rasflow_addr_str(&h->addr, ab), nb,
-			roles_str(rs, h->roles, rb, sizeof(rb)), col(w, C_DIM),
+			rasflow_roles_str(rs, h->roles, "-", rb, sizeof(rb)), col(w, C_DIM),
 			rasflow_role_source_name(h->source), col(w, C_OFF));
 		if (h->last_seen == 0)
 			fputs(" (not in the capture)", w->out);

@@ -101,6 +101,42 @@ const char *rasflow_rule_proto_ports_str(const struct rasflow_rule *r, char *buf
 	return buf;
 }
 
+/* s (n bytes) appended at buf + *used, keeping at most size - 1 bytes in
+ * all, as snprintf would of the whole; buf stays NUL-terminated. */
+static void put_cut(char *buf, size_t size, size_t *used, const char *s, size_t n)
+{
+	if (*used + n >= size)
+		n = size - 1 - *used;
+	memcpy(buf + *used, s, n);
+	*used += n;
+	buf[*used] = '\0';
+}
+
+/* No printf: the analyzer calls this for every edge message. */
+const char *rasflow_roles_str(const struct rasflow_ruleset *rs, rasflow_roleset set,
+			      const char *none, char *buf, size_t size)
+{
+	size_t used = 0, total = 0;	/* bytes kept; bytes the whole would take */
+
+	if (rs->nroles < RASFLOW_MAX_ROLES)
+		set &= ((rasflow_roleset)1 << rs->nroles) - 1;
+	buf[0] = '\0';
+	for (; set != 0 && total < size; set &= set - 1) {
+		const char *id = rs->roles[__builtin_ctzll(set)].id;
+		size_t n = strlen(id);
+
+		if (total > 0) {
+			put_cut(buf, size, &used, ",", 1);
+			total++;
+		}
+		put_cut(buf, size, &used, id, n);
+		total += n;
+	}
+	if (total == 0)
+		put_cut(buf, size, &used, none, strlen(none));
+	return buf;
+}
+
 const char *rasflow_rule_ports_str(const struct rasflow_rule *r, char *buf, size_t size)
 {
 	size_t o = 0;

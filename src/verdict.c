@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "analyze_int.h"
+#include "rasflow/rules_emit.h"
 
 #define MATCH_MAX 64
 #define LABEL_LEN (RASFLOW_ADDR_STRLEN + 300)
@@ -539,30 +540,6 @@ int rasflow_ana_classify(struct rasflow_analysis *an)
 	return 0;
 }
 
-/* "rdsh,rds" or "no role" into buf, cut at len - 1 bytes as snprintf would. */
-static const char *roles_str(const struct rasflow_ruleset *rs, rasflow_roleset set, char *buf,
-			     size_t len)
-{
-	size_t used = 0, total = 0;
-
-	if (rs->nroles < RASFLOW_MAX_ROLES)
-		set &= ((rasflow_roleset)1 << rs->nroles) - 1;
-	buf[0] = '\0';
-	for (; set != 0 && total < len; set &= set - 1) {
-		const char *id = rs->roles[rasflow_ana_first_role(set)].id;
-		size_t n = strlen(id);
-
-		if (total > 0) {
-			rasflow_ana_put_trunc(buf, len, &used, ",", 1);
-			total++;
-		}
-		rasflow_ana_put_trunc(buf, len, &used, id, n);
-		total += n;
-	}
-	if (total == 0)
-		snprintf(buf, len, "no role");
-	return buf;
-}
 
 /* The name an admin knows a host by: site name, server name, or address. */
 static const char *short_name(const struct rasflow_analysis *an, const struct rasflow_addr *a,
@@ -737,12 +714,12 @@ int rasflow_ana_edge_findings(struct rasflow_analysis *an)
 		}
 		end_label(an, &e->dst, e->dst_host, dl, sizeof(dl));
 		if (!sr_ok || e->src_roles != sr_set) {
-			roles_str(rs, e->src_roles, sr, sizeof(sr));
+			rasflow_roles_str(rs, e->src_roles, "no role", sr, sizeof(sr));
 			sr_set = e->src_roles;
 			sr_ok = true;
 		}
 		if (!dr_ok || e->dst_roles != dr_set) {
-			roles_str(rs, e->dst_roles, dr, sizeof(dr));
+			rasflow_roles_str(rs, e->dst_roles, "no role", dr, sizeof(dr));
 			dr_set = e->dst_roles;
 			dr_ok = true;
 		}

@@ -28,9 +28,14 @@ int rasflow_rules_emit_md(const struct rasflow_ruleset *rs, FILE *out);
 /* "tcp", "udp", "tcp,udp" or "ip:112" into buf; returns buf. */
 const char *rasflow_rule_transport_str(const struct rasflow_rule *r, char *buf, size_t size);
 
-/* "80,443" / "135,49152-65535" / "-" into buf (cut with "..." if too long). */
 /* "tcp,udp/80,443" or "ip:112", as the reports print a rule's traffic. */
 const char *rasflow_rule_proto_ports_str(const struct rasflow_rule *r, char *buf, size_t len);
+/* "80,443" / "135,49152-65535" / "-" into buf (cut with "..." if too long). */
 const char *rasflow_rule_ports_str(const struct rasflow_rule *r, char *buf, size_t size);
+
+/* The ids of the roles in set, comma-separated ("rdsh,rds"), cut at size - 1
+ * bytes as snprintf would; `none` for an empty set. */
+const char *rasflow_roles_str(const struct rasflow_ruleset *rs, rasflow_roleset set,
+			      const char *none, char *buf, size_t size);
 
 #endif
