@@ -14,6 +14,7 @@
 
 #include "analyze_int.h"
 #include "hash.h"
+#include "strbuf.h"
 #include "rasflow/err.h"
 
 #define DEFAULT_MAX_HOSTS (1u << 18)
@@ -755,12 +756,12 @@ const char *rasflow_ana_host_label(const struct rasflow_analysis *an, const stru
 
 	buf[0] = '\0';
 	if (name != NULL) {
-		rasflow_ana_put_trunc(buf, len, &used, name, strlen(name));
-		rasflow_ana_put_trunc(buf, len, &used, " (", 2);
+		rasflow_put_trunc(buf, len, &used, name, strlen(name));
+		rasflow_put_trunc(buf, len, &used, " (", 2);
 	}
-	rasflow_ana_put_trunc(buf, len, &used, ab, alen);
+	rasflow_put_trunc(buf, len, &used, ab, alen);
 	if (name != NULL)
-		rasflow_ana_put_trunc(buf, len, &used, ")", 1);
+		rasflow_put_trunc(buf, len, &used, ")", 1);
 	return buf;
 }
 
@@ -1368,4 +1369,18 @@ const char *rasflow_proto_str(uint8_t proto, char buf[RASFLOW_PROTO_STRLEN])
 		snprintf(buf, RASFLOW_PROTO_STRLEN, "ip:%u", (unsigned)proto);
 		return buf;
 	}
+}
+
+/* No printf: the analyzer names the service of every finding's edge. */
+const char *rasflow_service_str(uint8_t proto, bool has_port, uint16_t port,
+				char buf[RASFLOW_SERVICE_STRLEN])
+{
+	char *p = buf + strlen(rasflow_proto_str(proto, buf));
+
+	if (has_port) {
+		*p++ = '/';
+		p = rasflow_put_dec(p, port);
+	}
+	*p = '\0';
+	return buf;
 }

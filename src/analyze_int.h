@@ -8,7 +8,6 @@
 #define RASFLOW_ANALYZE_INT_H
 
 #include <stdarg.h>
-#include <string.h>
 
 #include "rasflow/analyze.h"
 
@@ -147,18 +146,6 @@ int rasflow_ana_evidence(struct rasflow_host *h, const char *fmt, ...)
 
 /* strdup of a vsnprintf; NULL on ENOMEM. */
 char *rasflow_ana_vfmt(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
-
-/* s (n bytes) appended at buf + *used, keeping at most len - 1 bytes in all,
- * as snprintf would of the whole; buf stays NUL-terminated. */
-static inline void rasflow_ana_put_trunc(char *buf, size_t len, size_t *used, const char *s,
-					 size_t n)
-{
-	if (*used + n >= len)
-		n = len - 1 - *used;
-	memcpy(buf + *used, s, n);
-	*used += n;
-	buf[*used] = '\0';
-}
 
 /* Number of roles in a set. */
 static inline unsigned rasflow_ana_popcount(rasflow_roleset s)

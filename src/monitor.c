@@ -364,18 +364,6 @@ static const char *label(const struct rasflow_monitor *m, const struct rasflow_a
 	return buf;
 }
 
-
-static const char *svc_str(const struct rasflow_flow *f, char *buf, size_t len)
-{
-	char pb[RASFLOW_PROTO_STRLEN];
-
-	if (has_ports(f->proto))
-		snprintf(buf, len, "%s/%u", rasflow_proto_str(f->proto, pb), f->dport);
-	else
-		snprintf(buf, len, "%s", rasflow_proto_str(f->proto, pb));
-	return buf;
-}
-
 static void emit(struct rasflow_monitor *m, struct rasflow_alert *a, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -446,7 +434,7 @@ static void alert_unexpected(struct rasflow_monitor *m, const struct rasflow_flo
 			     const struct rasflow_peek *pk, rasflow_ts ts)
 {
 	const struct rasflow_ruleset *rs = rasflow_analysis_ruleset(m->an);
-	char sl[LABEL_LEN], dl[LABEL_LEN], sr[256], dr[256], svc[32];
+	char sl[LABEL_LEN], dl[LABEL_LEN], sr[256], dr[256], svc[RASFLOW_SERVICE_STRLEN];
 	struct rasflow_alert a;
 
 	edge_alert(&a, f, RASFLOW_FIND_UNEXPECTED,
@@ -459,7 +447,7 @@ static void alert_unexpected(struct rasflow_monitor *m, const struct rasflow_flo
 			  sizeof(sr));
 	rasflow_roles_str(rs, pk->dst_roles, pk->dst_known ? "no role" : "not in the site", dr,
 			  sizeof(dr));
-	svc_str(f, svc, sizeof(svc));
+	rasflow_service_str(f->proto, has_ports(f->proto), f->dport, svc);
 	if (pk->local_port)
 		emit(m, &a, "%s [%s] → %s [%s] %s: %s is a loopback-only port (rule %s) and should never be seen on the wire — a service listens on a network interface instead of localhost, or something addresses it remotely",
 		     sl, sr, dl, dr, svc, svc, rs->rules[pk->rule].id);
@@ -477,14 +465,14 @@ static void alert_failed(struct rasflow_monitor *m, const struct rasflow_flow *f
 	const struct rasflow_ruleset *rs = rasflow_analysis_ruleset(m->an);
 	const struct rasflow_rule *r = &rs->rules[pk->rule];
 	const char *role = rs->roles[r->dst].id;
-	char sl[LABEL_LEN], dl[LABEL_LEN], svc[32], ab[RASFLOW_ADDR_STRLEN];
+	char sl[LABEL_LEN], dl[LABEL_LEN], svc[RASFLOW_SERVICE_STRLEN], ab[RASFLOW_ADDR_STRLEN];
 	bool v6 = !rasflow_addr_is_v4(&f->dst);
 	struct rasflow_alert a;
 
 	edge_alert(&a, f, RASFLOW_FIND_FAILED, RASFLOW_SEV_ERROR, pk->rule, ts);
 	label(m, &f->src, sl, sizeof(sl));
 	label(m, &f->dst, dl, sizeof(dl));
-	svc_str(f, svc, sizeof(svc));
+	rasflow_service_str(f->proto, has_ports(f->proto), f->dport, svc);
 	if (o == RASFLOW_OUT_REFUSED) {
 		emit(m, &a, "%s → %s %s %s: SYN answered by RST: nothing listens on %s — the %s service is stopped or bound to another port",
 		     sl, role, dl, svc, svc, role);
@@ -603,7 +591,7 @@ void rasflow_monitor_flow_app(struct rasflow_monitor *m, struct rasflow_flow *f,
 			      const char *app, rasflow_ts ts)
 {
 	const struct rasflow_ruleset *rs = rasflow_analysis_ruleset(m->an);
-	char sl[LABEL_LEN], dl[LABEL_LEN], svc[32];
+	char sl[LABEL_LEN], dl[LABEL_LEN], svc[RASFLOW_SERVICE_STRLEN];
 	struct rasflow_peek pk;
 	struct rasflow_alert a;
 	struct medge *e;
@@ -624,7 +612,7 @@ void rasflow_monitor_flow_app(struct rasflow_monitor *m, struct rasflow_flow *f,
 	edge_alert(&a, f, RASFLOW_FIND_MISMATCH, RASFLOW_SEV_WARNING, pk.rule, ts);
 	label(m, &f->src, sl, sizeof(sl));
 	label(m, &f->dst, dl, sizeof(dl));
-	svc_str(f, svc, sizeof(svc));
+	rasflow_service_str(f->proto, has_ports(f->proto), f->dport, svc);
 	emit(m, &a, "%s → %s %s %s: nDPI identified %s, but rule %s expects %s — another service answers on this port, or traffic is tunnelled through it",
 	     sl, rs->roles[rs->rules[pk.rule].dst].id, dl, svc, app, rs->rules[pk.rule].id,
 	     exp ? exp : "?");

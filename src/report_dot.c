@@ -277,24 +277,12 @@ static void clusters(const struct dw *w)
 			host_node(w, &w->hv[i], "\t");
 }
 
-/* "tcp/20003" or "ip:112". */
-static const char *service(uint8_t proto, bool has_port, unsigned port, char *buf, size_t len)
-{
-	char pb[RASFLOW_PROTO_STRLEN];
-
-	if (has_port)
-		snprintf(buf, len, "%s/%u", rasflow_proto_str(proto, pb), port);
-	else
-		snprintf(buf, len, "%s", rasflow_proto_str(proto, pb));
-	return buf;
-}
-
 /* One label line of an edge: the service, and why it is not ok. */
 static void edge_line(const struct dw *w, const struct rasflow_edge *e)
 {
-	char sb[24];
+	char sb[RASFLOW_SERVICE_STRLEN];
 
-	fputs(service(e->proto, e->has_port, e->dport, sb, sizeof(sb)), w->out);
+	fputs(rasflow_service_str(e->proto, e->has_port, e->dport, sb), w->out);
 	if (e->verdict == RASFLOW_V_FAILED) {
 		fprintf(w->out, " %s", rasflow_outcome_name(e->outcome));
 	} else if (e->verdict == RASFLOW_V_MISMATCH && e->app != NULL) {
@@ -306,9 +294,9 @@ static void edge_line(const struct dw *w, const struct rasflow_edge *e)
 /* One tooltip line of an edge: rule and outcome detail. */
 static void edge_tip(const struct dw *w, const struct rasflow_edge *e)
 {
-	char sb[24];
+	char sb[RASFLOW_SERVICE_STRLEN];
 
-	fputs(service(e->proto, e->has_port, e->dport, sb, sizeof(sb)), w->out);
+	fputs(rasflow_service_str(e->proto, e->has_port, e->dport, sb), w->out);
 	fprintf(w->out, " %s, %s", rasflow_verdict_name(e->verdict),
 		e->rule >= 0 ? w->rs->rules[e->rule].id : "no rule");
 	if (e->app != NULL) {
@@ -402,7 +390,7 @@ static void edges(const struct dw *w)
 static void missing(const struct dw *w)
 {
 	const struct rasflow_finding *fv;
-	char ab[RASFLOW_ADDR_STRLEN], sb[24];
+	char ab[RASFLOW_ADDR_STRLEN], sb[RASFLOW_SERVICE_STRLEN];
 	size_t n;
 
 	fv = rasflow_analysis_findings(w->an, &n);
@@ -425,9 +413,9 @@ static void missing(const struct dw *w)
 			placeholder_id(w, r->dst);
 		fputs(" [label=\"", w->out);
 		if (f->proto >= 0)
-			fprintf(w->out, "%s ", service((uint8_t)f->proto, f->dport >= 0,
-						       f->dport >= 0 ? (unsigned)f->dport : 0, sb,
-						       sizeof(sb)));
+			fprintf(w->out, "%s ", rasflow_service_str((uint8_t)f->proto, f->dport >= 0,
+								   f->dport >= 0 ? (uint16_t)f->dport : 0,
+								   sb));
 		fputs("missing\\n", w->out);
 		put_esc(w->out, r->id, SIZE_MAX);
 		fputs("\", tooltip=\"", w->out);

@@ -79,7 +79,6 @@ static const char *arrow(const struct tw *w)
 	return w->utf8 ? "→" : "->";
 }
 
-
 static const char *bytes_str(uint64_t n, char *buf, size_t len)
 {
 	if (n >= 10ull * 1024 * 1024 * 1024)
@@ -275,19 +274,16 @@ static void edges(const struct tw *w, const struct rasflow_analysis *an)
 {
 	const struct rasflow_ruleset *rs = rasflow_analysis_ruleset(an);
 	const struct rasflow_edge *ev;
-	char sb[RASFLOW_ADDR_STRLEN], db[RASFLOW_ADDR_STRLEN], pb[RASFLOW_PROTO_STRLEN];
+	char sb[RASFLOW_ADDR_STRLEN], db[RASFLOW_ADDR_STRLEN];
 	size_t n;
 
 	ev = rasflow_analysis_edges(an, &n);
 	fprintf(w->out, "\n%sEDGES%s (%zu)\n", col(w, C_BLD), col(w, C_OFF), n);
 	for (size_t i = 0; i < n; i++) {
 		const struct rasflow_edge *e = &ev[i];
-		char svc[24];
+		char svc[RASFLOW_SERVICE_STRLEN];
 
-		if (e->has_port)
-			snprintf(svc, sizeof(svc), "%s/%u", rasflow_proto_str(e->proto, pb), e->dport);
-		else
-			snprintf(svc, sizeof(svc), "%s", rasflow_proto_str(e->proto, pb));
+		rasflow_service_str(e->proto, e->has_port, e->dport, svc);
 		fprintf(w->out, "  %-10s %s %s %s %s %-14s %-10s %s", rasflow_verdict_name(e->verdict),
 			rasflow_addr_str(&e->src, sb), arrow(w), rasflow_addr_str(&e->dst, db), svc,
 			rasflow_outcome_name(e->outcome), e->rule >= 0 ? rs->rules[e->rule].id : "-",

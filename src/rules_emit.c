@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "rasflow/rules_emit.h"
+#include "strbuf.h"
 
 /* Bare flags in the order they are printed. */
 static const struct {
@@ -101,17 +102,6 @@ const char *rasflow_rule_proto_ports_str(const struct rasflow_rule *r, char *buf
 	return buf;
 }
 
-/* s (n bytes) appended at buf + *used, keeping at most size - 1 bytes in
- * all, as snprintf would of the whole; buf stays NUL-terminated. */
-static void put_cut(char *buf, size_t size, size_t *used, const char *s, size_t n)
-{
-	if (*used + n >= size)
-		n = size - 1 - *used;
-	memcpy(buf + *used, s, n);
-	*used += n;
-	buf[*used] = '\0';
-}
-
 /* No printf: the analyzer calls this for every edge message. */
 const char *rasflow_roles_str(const struct rasflow_ruleset *rs, rasflow_roleset set,
 			      const char *none, char *buf, size_t size)
@@ -126,14 +116,14 @@ const char *rasflow_roles_str(const struct rasflow_ruleset *rs, rasflow_roleset 
 		size_t n = strlen(id);
 
 		if (total > 0) {
-			put_cut(buf, size, &used, ",", 1);
+			rasflow_put_trunc(buf, size, &used, ",", 1);
 			total++;
 		}
-		put_cut(buf, size, &used, id, n);
+		rasflow_put_trunc(buf, size, &used, id, n);
 		total += n;
 	}
 	if (total == 0)
-		put_cut(buf, size, &used, none, strlen(none));
+		rasflow_put_trunc(buf, size, &used, none, strlen(none));
 	return buf;
 }
 

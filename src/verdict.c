@@ -13,6 +13,7 @@
 
 #include "analyze_int.h"
 #include "rasflow/rules_emit.h"
+#include "strbuf.h"
 
 #define MATCH_MAX 64
 #define LABEL_LEN (RASFLOW_ADDR_STRLEN + 300)
@@ -336,30 +337,6 @@ static bool icmp_port(bool v6, uint8_t code)
 	return v6 ? code == 4 : (code == 3 || code == 2);
 }
 
-/* v in decimal at p (room for 20 digits); returns the end. */
-static char *put_dec(char *p, uint64_t v)
-{
-	char t[20];
-	size_t n = 0;
-
-	do {
-		t[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	while (n > 0)
-		*p++ = t[--n];
-	return p;
-}
-
-/* s at p, without its NUL; returns the end. */
-static char *put_str(char *p, const char *s)
-{
-	size_t n = strlen(s);
-
-	memcpy(p, s, n);
-	return p + n;
-}
-
 /* The outcome detail: counts behind the outcome in a few words. */
 static char *edge_detail(struct rasflow_analysis *an, const struct rasflow_edge *e,
 			 const struct rasflow_rule *r)
@@ -374,14 +351,14 @@ static char *edge_detail(struct rasflow_analysis *an, const struct rasflow_edge 
 	/* The common outcomes are spelled out by hand: snprintf for every edge
 	 * costs more than classifying it. */
 	case RASFLOW_OUT_ESTABLISHED:
-		p = put_dec(buf, n);
-		p = put_str(p, " of ");
-		p = put_dec(p, e->flows);
-		p = put_str(p, " flows established");
+		p = rasflow_put_dec(buf, n);
+		p = rasflow_put_str(p, " of ");
+		p = rasflow_put_dec(p, e->flows);
+		p = rasflow_put_str(p, " flows established");
 		break;
 	case RASFLOW_OUT_REFUSED:
-		p = put_dec(buf, e->syns);
-		p = put_str(p, " SYNs answered by RST");
+		p = rasflow_put_dec(buf, e->syns);
+		p = rasflow_put_str(p, " SYNs answered by RST");
 		break;
 	case RASFLOW_OUT_UNANSWERED:
 		if (e->proto == 6)
@@ -402,14 +379,14 @@ static char *edge_detail(struct rasflow_analysis *an, const struct rasflow_edge 
 			 (unsigned long long)e->pkts[0], s);
 		break;
 	case RASFLOW_OUT_BIDIRECTIONAL:
-		p = put_dec(buf, e->pkts[0]);
-		p = put_str(p, " packets out, ");
-		p = put_dec(p, e->pkts[1]);
-		p = put_str(p, " back");
+		p = rasflow_put_dec(buf, e->pkts[0]);
+		p = rasflow_put_str(p, " packets out, ");
+		p = rasflow_put_dec(p, e->pkts[1]);
+		p = rasflow_put_str(p, " back");
 		break;
 	case RASFLOW_OUT_MIDSTREAM:
-		p = put_dec(buf, n);
-		p = put_str(p, " flows began before the capture");
+		p = rasflow_put_dec(buf, n);
+		p = rasflow_put_str(p, " flows began before the capture");
 		break;
 	default: {
 		size_t used = 0;
@@ -540,7 +517,6 @@ int rasflow_ana_classify(struct rasflow_analysis *an)
 	return 0;
 }
 
-
 /* The name an admin knows a host by: site name, server name, or address. */
 static const char *short_name(const struct rasflow_analysis *an, const struct rasflow_addr *a,
 			      char buf[RASFLOW_ADDR_STRLEN + 256])
@@ -554,19 +530,6 @@ static const char *short_name(const struct rasflow_analysis *an, const struct ra
 	return rasflow_addr_str(a, buf);
 }
 
-/* "tcp/3389" or "ip:112" into buf (RASFLOW_PROTO_STRLEN + 8 bytes). */
-static const char *service_str(const struct rasflow_edge *e, char *buf)
-{
-	char *p = buf + strlen(rasflow_proto_str(e->proto, buf));	/* at most "ip:255" */
-
-	if (e->has_port) {
-		*p++ = '/';
-		p = put_dec(p, e->dport);
-	}
-	*p = '\0';
-	return buf;
-}
-
 /* The finding for one failed edge; sl, dl: the labels of its ends. */
 static int failed_finding(struct rasflow_analysis *an, const struct rasflow_edge *e,
 			  struct rasflow_finding *t, const char *sl, const char *dl)
@@ -574,11 +537,11 @@ static int failed_finding(struct rasflow_analysis *an, const struct rasflow_edge
 	const struct rasflow_rule *r = &an->rs->rules[e->rule];
 	const char *role = an->rs->roles[r->dst].id;
 	char dn[RASFLOW_ADDR_STRLEN + 256];
-	char svc[RASFLOW_PROTO_STRLEN + 8], ab[RASFLOW_ADDR_STRLEN];
+	char svc[RASFLOW_SERVICE_STRLEN], ab[RASFLOW_ADDR_STRLEN];
 	bool v6 = !rasflow_addr_is_v4(&e->dst);
 
 	short_name(an, &e->dst, dn);
-	service_str(e, svc);
+	rasflow_service_str(e->proto, e->has_port, e->dport, svc);
 
 	t->severity = e->outcome == RASFLOW_OUT_MIXED ? RASFLOW_SEV_WARNING : RASFLOW_SEV_ERROR;
 	if (cut_out(e, e->outcome)) {
@@ -654,9 +617,9 @@ static int unexpected_finding(struct rasflow_analysis *an, const struct rasflow_
 {
 	const struct rasflow_ruleset *rs = an->rs;
 	bool both_ras = (e->src_roles & an->ras_roles) && (e->dst_roles & an->ras_roles);
-	char svc[RASFLOW_PROTO_STRLEN + 8];
+	char svc[RASFLOW_SERVICE_STRLEN];
 
-	service_str(e, svc);
+	rasflow_service_str(e->proto, e->has_port, e->dport, svc);
 	t->kind = RASFLOW_FIND_UNEXPECTED;
 	t->severity = both_ras || e->local_port ? RASFLOW_SEV_WARNING : RASFLOW_SEV_NOTICE;
 	if (e->local_port)
@@ -732,13 +695,13 @@ int rasflow_ana_edge_findings(struct rasflow_analysis *an)
 		case RASFLOW_V_MISMATCH: {
 			const struct rasflow_rule *r = &rs->rules[e->rule];
 			const char *exp = rasflow_rules_expected_app(rs, r, e->proto, e->dport);
-			char svc[RASFLOW_PROTO_STRLEN + 8];
+			char svc[RASFLOW_SERVICE_STRLEN];
 
 			t.kind = RASFLOW_FIND_MISMATCH;
 			t.severity = RASFLOW_SEV_WARNING;
 			err = rasflow_ana_add_finding(an, &t,
 				"%s → %s %s %s: nDPI identified %s, but rule %s expects %s — another service answers on this port, or traffic is tunnelled through it",
-				sl, rs->roles[r->dst].id, dl, service_str(e, svc), e->app, r->id,
+				sl, rs->roles[r->dst].id, dl, rasflow_service_str(e->proto, e->has_port, e->dport, svc), e->app, r->id,
 				exp ? exp : "?");
 			break;
 		}

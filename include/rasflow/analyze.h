@@ -340,4 +340,10 @@ const char *rasflow_ts_rfc3339(rasflow_ts ts, bool micro, char buf[RASFLOW_TS_ST
 /* "tcp", "udp", "icmp", "icmp6", or "ip:N"; returns buf. */
 const char *rasflow_proto_str(uint8_t proto, char buf[RASFLOW_PROTO_STRLEN]);
 
+#define RASFLOW_SERVICE_STRLEN (RASFLOW_PROTO_STRLEN + 6)	/* "ip:255/65535" */
+/* "tcp/3389" with a port, else the protocol alone ("ip:112"), as reports
+ * and alerts name a service; returns buf. */
+const char *rasflow_service_str(uint8_t proto, bool has_port, uint16_t port,
+				char buf[RASFLOW_SERVICE_STRLEN]);
+
 #endif
