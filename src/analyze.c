@@ -549,12 +549,16 @@ int rasflow_analysis_name(struct rasflow_analysis *an, const struct rasflow_addr
 	return 0;
 }
 
-char *rasflow_ana_vfmt(const char *fmt, va_list ap)
+/* fmt formatted into n + 1 bytes that alloc(ctx, n + 1) gives; NULL when
+ * vsnprintf or alloc fails. Most strings fit the stack buffer: they are
+ * formatted once, then copied; longer ones are formatted again in place. */
+__attribute__((format(printf, 1, 0)))
+static char *vformat(const char *fmt, va_list ap, char *(*alloc)(void *ctx, size_t size),
+		     void *ctx)
 {
 	char buf[1024];
 	va_list ap2;
 
-	/* most strings fit the stack buffer: format once, then copy */
 	va_copy(ap2, ap);
 	int n = vsnprintf(buf, sizeof(buf), fmt, ap2);
 
@@ -562,7 +566,7 @@ char *rasflow_ana_vfmt(const char *fmt, va_list ap)
 	if (n < 0)
 		return NULL;
 
-	char *s = malloc((size_t)n + 1);
+	char *s = alloc(ctx, (size_t)n + 1);
 
 	if (s == NULL)
 		return NULL;
@@ -571,6 +575,17 @@ char *rasflow_ana_vfmt(const char *fmt, va_list ap)
 	else
 		vsnprintf(s, (size_t)n + 1, fmt, ap);
 	return s;
+}
+
+static char *heap_alloc(void *ctx, size_t size)
+{
+	(void)ctx;
+	return malloc(size);
+}
+
+char *rasflow_ana_vfmt(const char *fmt, va_list ap)
+{
+	return vformat(fmt, ap, heap_alloc, NULL);
 }
 
 /* n bytes in the newest string block, or a new block when it has no room. */
@@ -636,34 +651,22 @@ static int findings_reserve(struct rasflow_analysis *an)
 	return rasflow_ana_reserve_findings(an, an->findings_alloc ? an->findings_alloc : 64);
 }
 
+static char *block_alloc(void *an, size_t size)
+{
+	return str_alloc(an, size);
+}
+
 int rasflow_ana_add_finding(struct rasflow_analysis *an, const struct rasflow_finding *tmpl,
 			    const char *fmt, ...)
 {
-	char buf[1024];
 	va_list ap;
-	int n;
+	char *msg;
 
 	if (findings_reserve(an) < 0)
 		return RASFLOW_ENOMEM;
-	/* most messages fit the stack buffer: format once, then copy */
 	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	msg = vformat(fmt, ap, block_alloc, an);
 	va_end(ap);
-	if (n < 0)
-		return RASFLOW_ENOMEM;
-
-	char *msg;
-
-	if ((size_t)n < sizeof(buf)) {
-		msg = rasflow_ana_strndup(an, buf, (size_t)n);
-	} else {
-		msg = str_alloc(an, (size_t)n + 1);
-		if (msg != NULL) {
-			va_start(ap, fmt);
-			vsnprintf(msg, (size_t)n + 1, fmt, ap);
-			va_end(ap);
-		}
-	}
 	if (msg == NULL)
 		return RASFLOW_ENOMEM;
 	an->findings[an->nfindings] = *tmpl;
