@@ -270,8 +270,10 @@ static uint32_t host_get(struct rasflow_analysis *an, const struct rasflow_addr 
 	if (an->site != NULL) {
 		h->site = rasflow_site_lookup(an->site, a);
 		h->site_host = h->site != NULL && rasflow_site_entry_is_host(h->site);
-		if (h->site_host)
+		if (h->site_host) {
 			h->name = h->site->name;
+			h->standby = h->site->standby;
+		}
 	}
 	slot_put(an->hslots, an->nhslots, hash, (uint32_t)an->nhosts);
 	return (uint32_t)an->nhosts++;

@@ -2,11 +2,13 @@
  * should have sent or received within the rule's window but did not.
  *
  * Only rules marked steady, only when both roles have host entries in the
- * site and the capture spans the window. Guards against false alarms: a
+ * site, the site has the rule's optional feature where that is a role
+ * (sup-tbgw-tenant needs a tenant-broker), and the capture spans the window. Guards against false alarms: a
  * role-to-same-role rule needs two hosts and either direction counts;
  * multicast rules (HALB VRRP) need only one advertiser among the hosts;
  * broadcast rules are checked on the sending side only; a host whose
- * attempts failed is reported by its failed findings instead.
+ * attempts failed is reported by its failed findings instead; a host the
+ * site marks standby counts as a host of its roles but is never reported.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,7 +56,8 @@ static const char *silence_story(const struct rasflow_analysis *an, const struct
 	return buf;
 }
 
-static int missing_rule(struct rasflow_analysis *an, size_t ri, struct mark *m)
+static int missing_rule(struct rasflow_analysis *an, size_t ri, struct mark *m,
+			rasflow_roleset site_roles)
 {
 	const struct rasflow_ruleset *rs = an->rs;
 	const struct rasflow_rule *r = &rs->rules[ri];
@@ -71,6 +74,8 @@ static int missing_rule(struct rasflow_analysis *an, size_t ri, struct mark *m)
 
 	if (an->cap.end == 0 || an->cap.end < an->cap.start || an->cap.end - an->cap.start < wus)
 		return 0;
+	if (rasflow_rule_feature_roles(rs, r) & ~site_roles)
+		return 0;		/* a feature the site does not have */
 	cutoff = an->cap.end - wus;
 	for (size_t i = 0; i < an->nhosts; i++) {
 		const struct rasflow_host *h = &an->hosts[i];
@@ -140,7 +145,7 @@ static int missing_rule(struct rasflow_analysis *an, size_t ri, struct mark *m)
 	for (size_t i = 0; i < an->nhosts; i++) {
 		const struct rasflow_host *h = &an->hosts[i];
 
-		if (!h->site_host || !(h->roles & sbit))
+		if (!h->site_host || !(h->roles & sbit) || h->standby)
 			continue;
 		if (same) {
 			/* either end may have opened the link */
@@ -178,7 +183,7 @@ static int missing_rule(struct rasflow_analysis *an, size_t ri, struct mark *m)
 	for (size_t i = 0; i < an->nhosts; i++) {
 		const struct rasflow_host *h = &an->hosts[i];
 
-		if (!h->site_host || !(h->roles & dbit))
+		if (!h->site_host || !(h->roles & dbit) || h->standby)
 			continue;
 		if (m[i].in_last >= cutoff || m[i].in_failed)
 			continue;
@@ -199,6 +204,7 @@ static int missing_rule(struct rasflow_analysis *an, size_t ri, struct mark *m)
 
 int rasflow_ana_missing(struct rasflow_analysis *an)
 {
+	rasflow_roleset site_roles = 0;
 	struct mark *m;
 	int err = 0;
 
@@ -207,10 +213,12 @@ int rasflow_ana_missing(struct rasflow_analysis *an)
 	m = calloc(an->nhosts, sizeof(*m));
 	if (m == NULL)
 		return RASFLOW_ENOMEM;
+	for (size_t i = 0; i < rasflow_site_count(an->site); i++)
+		site_roles |= rasflow_site_entry(an->site, i)->roles;
 	for (size_t i = 0; i < an->rs->nrules && err == 0; i++)
 		if (an->rs->rules[i].traffic == RASFLOW_TRAFFIC_STEADY &&
 		    an->rs->rules[i].src < RASFLOW_MAX_ROLES && an->rs->rules[i].dst < RASFLOW_MAX_ROLES)
-			err = missing_rule(an, i, m);
+			err = missing_rule(an, i, m, site_roles);
 	free(m);
 	return err;
 }

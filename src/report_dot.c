@@ -209,7 +209,8 @@ static int plan(struct dw *w)
 	return 0;
 }
 
-/* One host box: "name\naddress" (site name, else the server name seen). */
+/* One host box: "name\naddress" (site name, else the server name seen),
+ * then "standby" and "not in the capture" when they apply. */
 static void host_node(const struct dw *w, const struct rasflow_host *h, const char *indent)
 {
 	const char *name = h->name ? h->name : h->server_name;
@@ -223,6 +224,8 @@ static void host_node(const struct dw *w, const struct rasflow_host *h, const ch
 		fputs("\\n", w->out);
 	}
 	fputs(ab, w->out);
+	if (h->standby)
+		fputs("\\nstandby", w->out);
 	if (h->last_seen == 0)
 		fputs("\\nnot in the capture", w->out);
 	fputc('"', w->out);

@@ -236,6 +236,7 @@ static void host_fields(struct jb *b, json_t *o, const struct rasflow_analysis *
 	put(b, o, "packets_received", json_integer((json_int_t)h->pkts_rcvd));
 	put(b, o, "first", jts(h->first_seen));
 	put(b, o, "last", jts(h->last_seen));
+	put(b, o, "standby", json_boolean(h->standby));
 }
 
 /* The contract's fields of one edge (baseline.c uses it for new and changed edges). */

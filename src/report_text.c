@@ -215,6 +215,8 @@ static void hosts(const struct tw *w, const struct rasflow_analysis *an)
 		fprintf(w->out, "  %-15s %-16s %-22s %s%s%s", rasflow_addr_str(&h->addr, ab), nb,
 			rasflow_roles_str(rs, h->roles, "-", rb, sizeof(rb)), col(w, C_DIM),
 			rasflow_role_source_name(h->source), col(w, C_OFF));
+		if (h->standby)
+			fputs(" (standby)", w->out);
 		if (h->last_seen == 0)
 			fputs(" (not in the capture)", w->out);
 		fputc('\n', w->out);

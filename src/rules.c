@@ -1373,6 +1373,17 @@ bool rasflow_rule_has_feature(const struct rasflow_rule *r, const char *feature)
 	return false;
 }
 
+rasflow_roleset rasflow_rule_feature_roles(const struct rasflow_ruleset *rs,
+					   const struct rasflow_rule *r)
+{
+	rasflow_roleset set = 0;
+
+	for (size_t i = 0; r->features != NULL && i < rs->nroles && i < RASFLOW_MAX_ROLES; i++)
+		if (rasflow_rule_has_feature(r, rs->roles[i].id))
+			set |= (rasflow_roleset)1 << i;
+	return set;
+}
+
 const char *rasflow_role_class_name(enum rasflow_role_class c)
 {
 	if ((unsigned)c < sizeof(class_names) / sizeof(*class_names))

@@ -343,15 +343,47 @@ static bool check_name(struct parser *ps, unsigned line, const struct tok *t)
 	return true;
 }
 
+static bool tok_is(const struct tok *t, const char *word)
+{
+	return t->len == strlen(word) && memcmp(t->p, word, t->len) == 0;
+}
+
+/* The fields after the roles: "[NAME] [standby]". *name gets the NAME token
+ * and *standby the flag's (NULL for none); false after reporting an error. */
+static bool parse_tail(struct parser *ps, unsigned line, const struct tok *t, unsigned nt,
+		       const struct tok **name, const struct tok **standby)
+{
+	char q[200];
+	bool ok = true;
+
+	*name = NULL;
+	*standby = NULL;
+	for (unsigned k = 2; k < nt; k++) {
+		if (tok_is(&t[k], "standby") && !*standby) {
+			*standby = &t[k];
+		} else if (k == 2) {
+			*name = &t[k];
+			ok = check_name(ps, line, &t[k]) && ok;
+		} else {
+			perr(ps, line, t[k].col, "unexpected '%s' after the %s",
+			     quote(q, sizeof(q), t[k].p, t[k].len),
+			     *standby ? "'standby' flag" : "name");
+			return false;
+		}
+	}
+	return ok;
+}
+
 /* One line (without its '\n'): split into tokens, check, add the entry. */
 static void parse_line(struct parser *ps, unsigned line, const char *s, size_t len)
 {
-	struct tok t[4];
+	struct tok t[5];
 	unsigned nt = 0;
 	struct rasflow_site_entry e;
 	rasflow_roleset roles = 0;
+	const struct tok *name, *standby;
 	bool ok, net_ok;
-	char q[200], nbuf[RASFLOW_SITE_PREFIX_STRLEN];
+	char nbuf[RASFLOW_SITE_PREFIX_STRLEN];
 	unsigned dup;
 	size_t i = 0;
 
@@ -366,12 +398,12 @@ static void parse_line(struct parser *ps, unsigned line, const char *s, size_t l
 		start = i;
 		while (i < len && !is_blank(s[i]) && s[i] != '#')
 			i++;
-		if (nt < 4) {
+		if (nt < 5) {
 			t[nt].p = s + start;
 			t[nt].len = i - start;
 			t[nt].col = (unsigned)start + 1;
+			nt++;
 		}
-		nt++;
 	}
 	if (nt == 0)
 		return;
@@ -385,21 +417,22 @@ static void parse_line(struct parser *ps, unsigned line, const char *s, size_t l
 	} else if (!parse_roles(ps, line, &t[1], &roles)) {
 		ok = false;
 	}
-	if (nt >= 3 && !check_name(ps, line, &t[2]))
+	if (!parse_tail(ps, line, t, nt, &name, &standby))
 		ok = false;
-	if (nt >= 4) {
-		perr(ps, line, t[3].col, "unexpected '%s' after the name",
-		     quote(q, sizeof(q), t[3].p, t[3].len));
-		ok = false;
-	}
 	if (!net_ok)
 		return;
+	if (standby && !rasflow_site_entry_is_host(&e)) {
+		perr(ps, line, standby->col, "'standby' marks one host, and %s is a network",
+		     rasflow_site_entry_str(&e, nbuf));
+		ok = false;
+	}
 
 	/* A line with errors is still entered, so a later repeat of its
 	 * network is reported as a duplicate too; the load fails anyway. */
 	e.roles = rasflow_rules_close_roles(ps->rs, roles);
+	e.standby = standby != NULL;
 	e.line = line;
-	if (site_add(ps->site, &e, nt >= 3 && ok ? t[2].p : NULL, nt >= 3 && ok ? t[2].len : 0,
+	if (site_add(ps->site, &e, name && ok ? name->p : NULL, name && ok ? name->len : 0,
 		     &dup) < 0) {
 		ps->oom = true;
 		return;

@@ -150,6 +150,20 @@ def missing_heartbeat():
           f"prov2 node text {n.get('10.20.0.41')}")
 
 
+def standby_broker():
+    # cb2 is idle towards agents and the gateway: missing unless the site marks it standby
+    _, root = render(["--site", pcap("standby-broker-unmarked.site"), pcap("standby-broker.pcap")])
+    e = svg_edges(root)
+    check(count(e, RED, dashed=True) == 3, "standby-broker-unmarked: want 3 dashed arrows")
+    check(svg_nodes(root).get("10.20.0.11") == ["cb2", "10.20.0.11"],
+          f"unmarked cb2 node text {svg_nodes(root).get('10.20.0.11')}")
+    _, root = render(["--site", pcap("standby-broker.site"), pcap("standby-broker.pcap")])
+    e = svg_edges(root)
+    check(count(e, RED, dashed=True) == 0, "standby-broker: no dashed arrows")
+    check(svg_nodes(root).get("10.20.0.11") == ["cb2", "10.20.0.11", "standby"],
+          f"standby cb2 node text {svg_nodes(root).get('10.20.0.11')}")
+
+
 def rogue_and_mismatch():
     _, root = render(["--site", pcap("rogue-traffic.site"), pcap("rogue-traffic.pcap")])
     e = svg_edges(root)
@@ -228,6 +242,7 @@ def main():
         return 77
     failed_deployment()
     missing_heartbeat()
+    standby_broker()
     rogue_and_mismatch()
     with tempfile.TemporaryDirectory() as tmp:
         hostile_sni(tmp)

@@ -116,6 +116,7 @@ struct rasflow_host {
 	uint8_t nobs;			/* internal: entries of obs */
 	bool vrrp;			/* internal: sent IP proto 112 */
 	bool site_host;			/* site entry is exactly this host */
+	bool standby;			/* ... marked standby: never reported missing */
 	enum rasflow_role_source source;
 	uint64_t pkts_sent, pkts_rcvd, bytes_sent, bytes_rcvd;
 	rasflow_ts first_sent, last_sent;	/* 0 = it sent nothing */

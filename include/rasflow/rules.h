@@ -161,6 +161,11 @@ const char *rasflow_rules_expected_app(const struct rasflow_ruleset *rs,
 /* True if the rule has this feature in its "opt:" list. */
 bool rasflow_rule_has_feature(const struct rasflow_rule *r, const char *feature);
 
+/* The roles among the rule's "opt:" features: a feature named like a role
+ * (tenant-broker, perfmon) is deployed where a host has that role. */
+rasflow_roleset rasflow_rule_feature_roles(const struct rasflow_ruleset *rs,
+					   const struct rasflow_rule *r);
+
 /* Names for printing. */
 const char *rasflow_role_class_name(enum rasflow_role_class c);
 const char *rasflow_traffic_name(enum rasflow_traffic t);

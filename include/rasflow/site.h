@@ -1,7 +1,7 @@
 /* site.h — the site inventory: which addresses and networks have which roles.
  *
  * Format (docs/site-format.md, contract.md): "ADDRESS[/PREFIX] ROLE[,ROLE...]
- * [NAME]" per line, '#' comments. IPv4 and IPv6; the most specific prefix
+ * [NAME] [standby]" per line, '#' comments. IPv4 and IPv6; the most specific prefix
  * wins. Errors carry file:line:col, all of them are reported, any error fails
  * the load. Lookups are longest-prefix matches that stay fast with thousands
  * of entries. This module does not infer roles from traffic.
@@ -22,6 +22,7 @@ struct rasflow_site_entry {
 					 * an IPv4 /24 is stored as 96 + 24 = 120 */
 	rasflow_roleset roles;		/* as written, implied roles added */
 	char *name;			/* NULL if the line had none */
+	bool standby;			/* a host that may be idle: never "missing" */
 	unsigned line;
 };
 

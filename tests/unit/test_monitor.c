@@ -26,11 +26,13 @@ static const char rules_text[] =
 	"role rds pseudo \"RDP listener\"\n"
 	"role client user \"Client\"\n"
 	"role localhost pseudo \"Loopback\"\n"
+	"role tenant ras \"Tenant broker\"\n"
 	"rule rdsh-brk rdsh -> broker tcp 20003 steady window:60s\n"
 	"rule brk-rdsh broker -> rdsh tcp 30004 ondemand\n"
 	"rule cli-rds client -> rds tcp 3389 ondemand\n"
 	"rule rdsh-local rdsh -> localhost tcp 30005 ondemand local\n"
 	"rule rdsh-brk-udp rdsh -> broker udp 20009 ondemand\n"
+	"rule rdsh-tb rdsh -> broker tcp 20004 steady window:60s opt:tenant\n"
 	"rule rdsh-brk-note rdsh -> broker udp 20010 ondemand oneway\n";
 
 static const char site_text[] =
@@ -470,6 +472,41 @@ Test(monitor, no_missing_without_a_site)
 	tick(0);
 	tick(1000);
 	cr_assert_eq(seen.n, 0);
+}
+
+static size_t missing_of_rule(const char *id)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < seen.n; i++)
+		n += seen.a[i].kind == RASFLOW_FIND_MISSING && seen.a[i].rule == rule_idx(id);
+	return n;
+}
+
+Test(monitor, standby_hosts_are_not_watched)
+{
+	teardown();
+	start("10.0.0.10 broker cb1\n10.0.1.21 rdsh rdsh1\n10.0.1.22 rdsh rdsh2 standby\n", 3);
+	tick(0);
+	tick(61);
+	cr_assert_eq(missing_for("10.0.1.21"), 1);
+	cr_assert_eq(missing_for("10.0.1.22"), 0, "a standby host was called missing");
+}
+
+/* rdsh-tb belongs to the optional "tenant" feature: watched only when the
+ * site has a host of the role of that name. */
+Test(monitor, rules_of_absent_features_are_not_watched)
+{
+	tick(0);
+	tick(61);
+	cr_assert_eq(missing_of_rule("rdsh-brk"), 2);
+	cr_assert_eq(missing_of_rule("rdsh-tb"), 0, "a feature the site does not have");
+	teardown();
+	start("10.0.0.10 broker cb1\n10.0.1.21 rdsh rdsh1\n10.0.5.1 tenant tb1\n", 3);
+	tick(0);
+	tick(61);
+	cr_assert_eq(missing_of_rule("rdsh-brk"), 1);
+	cr_assert_eq(missing_of_rule("rdsh-tb"), 1);
 }
 
 Test(monitor, reload_rebuilds_the_windows)

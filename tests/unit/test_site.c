@@ -300,6 +300,50 @@ Test(site, name_limits)
 			 "name contains byte 0xc3; names are printable ASCII");
 }
 
+/* "standby" after the name, or in its place, marks a host; it is a keyword
+ * there, never a name. */
+Test(site, standby_flag)
+{
+	struct rasflow_site *site = parse("10.0.0.10 broker cb1\n"
+					  "10.0.0.11 broker cb2 standby\n"
+					  "10.0.0.12\tbroker\tstandby # no name\n"
+					  "fd00::12 gateway gw-standby\n");
+	const struct rasflow_site_entry *e;
+
+	cr_assert_not_null(site, "%s", errs.n ? errs.e[0].msg : "");
+	cr_assert_eq(rasflow_site_count(site), 4);
+	e = rasflow_site_entry(site, 0);
+	cr_expect_not(e->standby);
+	cr_expect_str_eq(e->name, "cb1");
+	e = rasflow_site_entry(site, 1);
+	cr_expect(e->standby);
+	cr_expect_str_eq(e->name, "cb2");
+	e = rasflow_site_entry(site, 2);
+	cr_expect(e->standby);
+	cr_expect_null(e->name, "the flag is not a name");
+	e = rasflow_site_entry(site, 3);
+	cr_expect_not(e->standby, "a name that merely contains the word");
+	cr_expect_str_eq(e->name, "gw-standby");
+	rasflow_site_free(site);
+}
+
+Test(site, standby_errors)
+{
+	expect_one_error("10.0.0.1 broker standby cb1\n", 1, 25,
+			 "unexpected 'cb1' after the 'standby' flag");
+	expect_one_error("10.0.0.1 broker cb1 standby standby\n", 1, 29,
+			 "unexpected 'standby' after the 'standby' flag");
+	expect_one_error("10.0.0.1 broker cb1 standby x\n", 1, 29,
+			 "unexpected 'x' after the 'standby' flag");
+	expect_one_error("10.10.1.0/24 client lan standby\n", 1, 25,
+			 "'standby' marks one host, and 10.10.1.0/24 is a network");
+	expect_one_error("fd00:10:1::/64 client standby\n", 1, 23,
+			 "'standby' marks one host, and fd00:10:1::/64 is a network");
+	/* a 4th token that is not the flag keeps the old message */
+	expect_one_error("10.0.0.1 broker cb1 Standby\n", 1, 21,
+			 "unexpected 'Standby' after the name");
+}
+
 Test(site, error_bad_address)
 {
 	expect_one_error("10.0.0.256 broker\n", 1, 1, "bad address '10.0.0.256'");
