@@ -1133,7 +1133,8 @@ static void rule_states(struct rasflow_analysis *an)
 		else if (st->failed)
 			st->state = RASFLOW_RS_FAILED;
 		else if (r->src < RASFLOW_MAX_ROLES && r->dst < RASFLOW_MAX_ROLES &&
-			 (present >> r->src & 1) && (present >> r->dst & 1))
+			 (present >> r->src & 1) && (present >> r->dst & 1) &&
+			 !(rasflow_rule_feature_roles(rs, r) & ~present))
 			st->state = RASFLOW_RS_UNUSED;
 		else
 			st->state = RASFLOW_RS_NA;

@@ -2,8 +2,9 @@
  * should have sent or received within the rule's window but did not.
  *
  * Only rules marked steady, only when both roles have host entries in the
- * site, the site has the rule's optional feature where that is a role
- * (sup-tbgw-tenant needs a tenant-broker), and the capture spans the window. Guards against false alarms: a
+ * site, the site has the rule's optional feature where that is a RAS or
+ * infrastructure role (sup-tbgw-tenant needs a tenant-broker; rules.h),
+ * and the capture spans the window. Guards against false alarms: a
  * role-to-same-role rule needs two hosts and either direction counts;
  * multicast rules (HALB VRRP) need only one advertiser among the hosts;
  * broadcast rules are checked on the sending side only; a host whose

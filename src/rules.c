@@ -1379,7 +1379,8 @@ rasflow_roleset rasflow_rule_feature_roles(const struct rasflow_ruleset *rs,
 	rasflow_roleset set = 0;
 
 	for (size_t i = 0; r->features != NULL && i < rs->nroles && i < RASFLOW_MAX_ROLES; i++)
-		if (rasflow_rule_has_feature(r, rs->roles[i].id))
+		if ((rs->roles[i].cls == RASFLOW_CLASS_RAS || rs->roles[i].cls == RASFLOW_CLASS_INFRA) &&
+		    rasflow_rule_has_feature(r, rs->roles[i].id))
 			set |= (rasflow_roleset)1 << i;
 	return set;
 }

@@ -161,8 +161,10 @@ const char *rasflow_rules_expected_app(const struct rasflow_ruleset *rs,
 /* True if the rule has this feature in its "opt:" list. */
 bool rasflow_rule_has_feature(const struct rasflow_rule *r, const char *feature);
 
-/* The roles among the rule's "opt:" features: a feature named like a role
- * (tenant-broker, perfmon) is deployed where a host has that role. */
+/* The roles among the rule's "opt:" features: a feature named like a RAS or
+ * infrastructure role (tenant-broker, perfmon, mfa) is deployed where a host
+ * has that role. External roles do not count: "avd" is a feature and an
+ * internet service, which a farm using the feature need not list. */
 rasflow_roleset rasflow_rule_feature_roles(const struct rasflow_ruleset *rs,
 					   const struct rasflow_rule *r);
 

@@ -439,6 +439,32 @@ Test(builtin, steady_windows)
 	rasflow_rules_free(rs);
 }
 
+static const struct rasflow_rule *rule_id(const struct rasflow_ruleset *rs, const char *id)
+{
+	for (size_t i = 0; i < rs->nrules; i++)
+		if (strcmp(rs->rules[i].id, id) == 0)
+			return &rs->rules[i];
+	cr_assert_fail("no rule %s", id);
+	return NULL;
+}
+
+/* Features named like a RAS or infrastructure role stand for that role;
+ * external ones (avd) and plain feature names (shortpath, saml) for nothing. */
+Test(builtin, feature_roles)
+{
+	struct rasflow_ruleset *rs = builtin();
+
+	cr_expect_eq(rasflow_rule_feature_roles(rs, rule_id(rs, "sup-tbgw-tenant")),
+		     role(rs, "tenant-broker"));
+	cr_expect_eq(rasflow_rule_feature_roles(rs, rule_id(rs, "brk-perfmon")), role(rs, "perfmon"));
+	cr_expect_eq(rasflow_rule_feature_roles(rs, rule_id(rs, "halb-vrrp")), role(rs, "halb"));
+	cr_expect_eq(rasflow_rule_feature_roles(rs, rule_id(rs, "gw-brk")), 0);
+	cr_expect_eq(rasflow_rule_feature_roles(rs, rule_id(rs, "avd-req-02")), 0);
+	cr_expect_eq(rasflow_rule_feature_roles(rs, rule_id(rs, "enr-brk-sync")), 0);
+	cr_expect_eq(rasflow_rule_feature_roles(rs, rule_id(rs, "sup-cli-guest-shortpath")), 0);
+	rasflow_rules_free(rs);
+}
+
 Test(emit, json_shape)
 {
 	struct rasflow_ruleset *rs = builtin();
