@@ -878,7 +878,9 @@ void rasflow_flowtab_hint(const struct rasflow_flowtab *t, const struct rasflow_
 }
 
 /* Stage 1: find the flow by hash alone (the index line is loaded by now)
- * and load its first two lines. Stage 2: load its list neighbours. */
+ * and load the three lines that hold its hot fields (flow.h: a flow is 200
+ * bytes at any 8-byte offset within a line, so they may start up to 56
+ * bytes into the first). Stage 2: load its list neighbours. */
 void rasflow_flowtab_hint_step(const struct rasflow_flowtab *t, struct rasflow_flow_hint *h)
 {
 	size_t mask = t->nidx - 1;
@@ -892,6 +894,7 @@ void rasflow_flowtab_hint_step(const struct rasflow_flowtab *t, struct rasflow_f
 				h->slot = t->idx[i].slot;
 				prefetch_w(f);
 				prefetch_w(f + 64);
+				prefetch_w(f + 128);
 				h->stage = 2;
 				break;
 			}

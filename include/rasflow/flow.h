@@ -42,7 +42,8 @@ typedef uint64_t rasflow_ts;
 struct rasflow_flow {
 	/* Laid out hottest first for the per-packet path (lookup compares the
 	 * identity, every packet updates the counters and the table's links):
-	 * the first two cache lines hold all of it. */
+	 * all of it lies in the first 140 bytes (up to hash), which the three
+	 * cache lines from the flow's start cover at any 8-byte alignment. */
 
 	/* identity, as initiator -> responder */
 	struct rasflow_addr src, dst;	/* initiator, responder */
@@ -75,10 +76,10 @@ struct rasflow_flow {
 	uint32_t slot;			/* table bookkeeping: its own slot number, from 1 */
 
 	uint64_t id;			/* serial number in creation order, from 1; 0 once freed */
-	void *dpi;			/* DPI state, owned by the DPI module; NULL when done */
-	uint32_t frags_later;		/* non-first fragments attributed to this flow */
-	uint32_t user;			/* free for the hooks' owner */
 	uint32_t hash;			/* table bookkeeping: not for users */
+	uint32_t frags_later;		/* non-first fragments attributed to this flow */
+	void *dpi;			/* DPI state, owned by the DPI module; NULL when done */
+	uint32_t user;			/* free for the hooks' owner */
 
 	/* application protocol (filled by the DPI module through the hooks) */
 	uint16_t app_master, app_proto;	/* nDPI ids; 0 = unknown */
