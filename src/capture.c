@@ -11,9 +11,11 @@
  * stop flag; poll() also returns EINTR on a signal, so stopping is prompt.
  *
  * Files are read a few frames ahead of the one being processed: each frame is
- * copied into a small ring and its flow-table lookup is started early
- * (rasflow_engine_ahead), so the cache misses of several packets overlap
- * (docs/performance.md). Packets still reach the engine one at a time, in
+ * decoded as it is read, kept in a small ring, and its flow-table lookup is
+ * started early (rasflow_engine_ahead), so the cache misses of several
+ * packets overlap (docs/performance.md). Its bytes are copied into the ring
+ * only when the engine will read them again (a tunnel, or hooks given the
+ * packets, as nDPI is). Packets still reach the engine one at a time, in
  * order, each followed by its tick check, exactly as without read-ahead.
  */
 #include <errno.h>
@@ -40,9 +42,9 @@ enum { LOOP_EOF, LOOP_STOPPED, LOOP_PARTIAL };
 
 struct ahead_frame {
 	rasflow_ts ts;
-	uint32_t caplen, len;
+	uint32_t len;
 	uint32_t cap;			/* size of buf */
-	uint8_t *buf;			/* copy of the frame */
+	uint8_t *buf;			/* copy of the frame, when the engine wants one */
 	struct rasflow_engine_frame ef;	/* decoded, with its flow hint */
 };
 
@@ -418,12 +420,12 @@ static int loop_live(struct rasflow_capture *c, pcap_t *p, struct rasflow_captur
 	}
 }
 
-/* Copy a frame into a ring slot; false when no memory for it. */
-static bool ahead_store(struct ahead_frame *fr, const struct pcap_pkthdr *hdr,
-			const u_char *data)
+/* Keep a copy of a decoded frame's bytes in its ring slot; false when no
+ * memory for it. */
+static bool ahead_keep(struct ahead_frame *fr, const u_char *data, uint32_t caplen)
 {
-	if (hdr->caplen > fr->cap) {
-		uint32_t cap = hdr->caplen < 2048 ? 2048 : hdr->caplen;
+	if (caplen > fr->cap) {
+		uint32_t cap = caplen < 2048 ? 2048 : caplen;
 		uint8_t *b = realloc(fr->buf, cap);
 
 		if (!b)
@@ -431,10 +433,8 @@ static bool ahead_store(struct ahead_frame *fr, const struct pcap_pkthdr *hdr,
 		fr->buf = b;
 		fr->cap = cap;
 	}
-	memcpy(fr->buf, data, hdr->caplen);
-	fr->ts = tv_to_ts(&hdr->ts);
-	fr->caplen = hdr->caplen;
-	fr->len = hdr->len;
+	memcpy(fr->buf, data, caplen);
+	rasflow_engine_ahead_moved(&fr->ef, data, fr->buf);
 	return true;
 }
 
@@ -466,17 +466,20 @@ static int loop_file(struct rasflow_capture *c, pcap_t *p, struct rasflow_captur
 			break;
 		}
 		fr = &c->ring[head % AHEAD_RING];
-		if (!ahead_store(fr, hdr, data)) {
-			/* no memory for the copy: process the ring, then this frame */
+		fr->ts = tv_to_ts(&hdr->ts);
+		fr->len = hdr->len;
+		rasflow_engine_ahead(eng, fi->dlt, data, hdr->caplen, &fr->ef);
+		if (rasflow_engine_ahead_bytes(eng, &fr->ef) && !ahead_keep(fr, data, hdr->caplen)) {
+			/* no memory for the copy: process the ring, then this
+			 * frame while libpcap still holds its bytes */
 			for (; tail < head; tail++) {
 				struct ahead_frame *q = &c->ring[tail % AHEAD_RING];
 
 				feed_ahead(c, fi, eng, q, tick, user);
 			}
-			feed(c, fi, eng, tv_to_ts(&hdr->ts), data, hdr->caplen, hdr->len, tick, user);
+			feed_ahead(c, fi, eng, fr, tick, user);
 			continue;
 		}
-		rasflow_engine_ahead(eng, fi->dlt, fr->buf, fr->caplen, &fr->ef);
 		head++;
 		if (head - tail > AHEAD_STEP1)
 			rasflow_engine_ahead_step(eng, &c->ring[(head - 1 - AHEAD_STEP1) % AHEAD_RING].ef);

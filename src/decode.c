@@ -1061,3 +1061,13 @@ const char *rasflow_dec_reason_name(enum rasflow_dec_reason r)
 {
 	return (unsigned)r < RASFLOW_R_COUNT ? reason_names[r] : "?";
 }
+
+void rasflow_pkt_rebase(struct rasflow_pkt *pkt, const uint8_t *from, const uint8_t *to)
+{
+	if (pkt->l3 != NULL)
+		pkt->l3 = to + (pkt->l3 - from);
+	if (pkt->payload != NULL)
+		pkt->payload = to + (pkt->payload - from);
+	if (pkt->inner != NULL)
+		pkt->inner = to + (pkt->inner - from);
+}

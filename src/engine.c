@@ -27,6 +27,7 @@ struct rasflow_engine *rasflow_engine_new(const struct rasflow_flowtab_opts *opt
 		free(e);
 		return NULL;
 	}
+	e->hooks_see_packets = hooks != NULL && (hooks->on_new != NULL || hooks->on_packet != NULL);
 	return e;
 }
 
@@ -112,6 +113,19 @@ void rasflow_engine_ahead(struct rasflow_engine *e, int dlt, const uint8_t *byte
 		fr->hint.stage = 3;
 		fr->hint.hashed = false;
 	}
+}
+
+bool rasflow_engine_ahead_bytes(const struct rasflow_engine *e,
+				const struct rasflow_engine_frame *fr)
+{
+	return fr->dec == RASFLOW_DEC_OK &&
+	       (e->hooks_see_packets || fr->pkt.tunnel != RASFLOW_TUN_NONE);
+}
+
+void rasflow_engine_ahead_moved(struct rasflow_engine_frame *fr, const uint8_t *from,
+				const uint8_t *to)
+{
+	rasflow_pkt_rebase(&fr->pkt, from, to);
 }
 
 void rasflow_engine_ahead_step(struct rasflow_engine *e, struct rasflow_engine_frame *fr)

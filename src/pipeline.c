@@ -136,8 +136,10 @@ void rasflow_pipeline_hooks(struct rasflow_pipeline *p, struct rasflow_flow_hook
 	memset(h, 0, sizeof(*h));
 	h->user = p;
 	h->is_service_port = hook_service_port;
-	h->on_new = hook_new;
-	h->on_packet = hook_packet;
+	/* only hooks with work to do: the engine keeps each frame's bytes
+	 * for read-ahead while a hook is given packets (engine.h) */
+	h->on_new = p->dpi != NULL || p->watch.on_new != NULL ? hook_new : NULL;
+	h->on_packet = p->dpi != NULL ? hook_packet : NULL;
 	h->on_event = p->watch.on_event != NULL ? hook_event : NULL;
 	h->on_end = hook_end;
 }

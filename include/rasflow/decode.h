@@ -160,6 +160,11 @@ enum rasflow_dec rasflow_decode_frame_general(int dlt, const uint8_t *bytes, uin
 					      struct rasflow_pkt *pkt,
 					      struct rasflow_dec_stats *stats);
 
+/* The frame pkt was decoded from was copied from `from` to `to` (at least its
+ * captured bytes): point pkt's borrowed pointers (l3, payload, inner) into
+ * the copy. */
+void rasflow_pkt_rebase(struct rasflow_pkt *pkt, const uint8_t *from, const uint8_t *to);
+
 /* Decode the packet that pkt (an OK result with pkt->tunnel set) carries,
  * into in. The same checks and stats as rasflow_decode_frame, except that
  * stats->frames is not counted and, on OK, stats->tunneled is; in->depth is

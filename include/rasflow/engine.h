@@ -7,6 +7,7 @@
 #ifndef RASFLOW_ENGINE_H
 #define RASFLOW_ENGINE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "rasflow/decode.h"
@@ -27,11 +28,12 @@ struct rasflow_engine {
 	struct rasflow_flowtab_stats ft_final;	/* the table's counters when it was dropped */
 	struct rasflow_dec_stats dec;	/* decode results by layer and reason */
 	struct rasflow_engine_stats st;
+	bool hooks_see_packets;		/* on_new or on_packet is set: they may read bytes */
 };
 
 /* A frame decoded ahead of its turn (offline read-ahead, capture.c). */
 struct rasflow_engine_frame {
-	struct rasflow_pkt pkt;		/* borrows the frame's bytes: keep them until processed */
+	struct rasflow_pkt pkt;		/* borrows the frame's bytes (see rasflow_engine_ahead) */
 	struct rasflow_flow_hint hint;
 	uint8_t dec;			/* enum rasflow_dec of the decode */
 };
@@ -54,10 +56,18 @@ enum rasflow_dec rasflow_engine_packet(struct rasflow_engine *e, int dlt, rasflo
  * rasflow_engine_ahead_step loads the next part (cache hints only, no state
  * changes); rasflow_engine_packet_ahead then does what rasflow_engine_packet
  * does after decoding. Every frame given to rasflow_engine_ahead must be
- * given to rasflow_engine_packet_ahead, in the order read, with its bytes
- * unchanged in between. */
+ * given to rasflow_engine_packet_ahead, in the order read.
+ *
+ * Its bytes are read again at its turn only when rasflow_engine_ahead_bytes
+ * says so (it carries a tunnel, or a hook is given packets and may read
+ * them); then they must stay unchanged until then: keep a copy and tell the
+ * frame with rasflow_engine_ahead_moved. Otherwise they may go at once. */
 void rasflow_engine_ahead(struct rasflow_engine *e, int dlt, const uint8_t *bytes,
 			  uint32_t caplen, struct rasflow_engine_frame *fr);
+bool rasflow_engine_ahead_bytes(const struct rasflow_engine *e,
+				const struct rasflow_engine_frame *fr);
+void rasflow_engine_ahead_moved(struct rasflow_engine_frame *fr, const uint8_t *from,
+				const uint8_t *to);
 void rasflow_engine_ahead_step(struct rasflow_engine *e, struct rasflow_engine_frame *fr);
 enum rasflow_dec rasflow_engine_packet_ahead(struct rasflow_engine *e,
 					     const struct rasflow_engine_frame *fr, rasflow_ts ts,
