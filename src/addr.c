@@ -26,12 +26,84 @@ bool rasflow_addr_parse(const char *s, struct rasflow_addr *a)
 	return true;
 }
 
+/* Dotted quad of the four bytes at b; returns the end. */
+static char *put_v4(char *p, const uint8_t *b)
+{
+	for (int i = 0; i < 4; i++) {
+		unsigned v = b[i];
+
+		if (v >= 100) {
+			*p++ = (char)('0' + v / 100);
+			v %= 100;
+			*p++ = (char)('0' + v / 10);
+			v %= 10;
+		} else if (v >= 10) {
+			*p++ = (char)('0' + v / 10);
+			v %= 10;
+		}
+		*p++ = (char)('0' + v);
+		if (i < 3)
+			*p++ = '.';
+	}
+	return p;
+}
+
+/* glibc's inet_ntop for IPv6, without its sprintf per group (which made
+ * it cost about 3,000 instructions): the first longest run of two or more
+ * zero groups becomes "::", groups are lowercase hex without leading
+ * zeros, and ::a.b.c.d (the deprecated IPv4-compatible form, ::/96 minus
+ * :: and ::1) ends in a dotted quad. ::ffff:0:0/96 never gets here. */
+static char *put_v6(char *p, const uint8_t *b)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned w[8];
+	int best = -1, blen = 0, cur = -1;
+
+	for (int i = 0; i < 8; i++) {
+		w[i] = (unsigned)b[2 * i] << 8 | b[2 * i + 1];
+		if (w[i] != 0) {
+			cur = -1;
+			continue;
+		}
+		if (cur < 0)
+			cur = i;
+		if (i - cur + 1 > blen) {
+			best = cur;
+			blen = i - cur + 1;
+		}
+	}
+	if (blen < 2)
+		best = -1;
+	for (int i = 0; i < 8; i++) {
+		if (best >= 0 && i >= best && i < best + blen) {
+			if (i == best)
+				*p++ = ':';
+			continue;
+		}
+		if (i != 0)
+			*p++ = ':';
+		if (i == 6 && best == 0 && blen == 6)
+			return put_v4(p, b + 12);
+		for (int sh = w[i] >= 0x1000 ? 12 : w[i] >= 0x100 ? 8 : w[i] >= 0x10 ? 4 : 0;
+		     sh >= 0; sh -= 4)
+			*p++ = hex[w[i] >> sh & 0xf];
+	}
+	if (best >= 0 && best + blen == 8)
+		*p++ = ':';
+	return p;
+}
+
+size_t rasflow_addr_fmt(const struct rasflow_addr *a, char buf[RASFLOW_ADDR_STRLEN])
+{
+	char *end = rasflow_addr_is_v4(a) ? put_v4(buf, a->b + 12) : put_v6(buf, a->b);
+
+	*end = '\0';
+	return (size_t)(end - buf);
+}
+
 const char *rasflow_addr_str(const struct rasflow_addr *a, char buf[RASFLOW_ADDR_STRLEN])
 {
-	if (rasflow_addr_is_v4(a))
-		inet_ntop(AF_INET, a->b + 12, buf, RASFLOW_ADDR_STRLEN);
-	else
-		inet_ntop(AF_INET6, a->b, buf, RASFLOW_ADDR_STRLEN);
+	rasflow_addr_fmt(a, buf);
 	return buf;
 }
 

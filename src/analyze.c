@@ -721,43 +721,13 @@ int rasflow_ana_evidence(struct rasflow_host *h, const char *fmt, ...)
 	return 0;
 }
 
-size_t rasflow_ana_addr_str(const struct rasflow_addr *a, char buf[RASFLOW_ADDR_STRLEN])
-{
-	if (!rasflow_addr_is_v4(a)) {
-		rasflow_addr_str(a, buf);
-		return strlen(buf);
-	}
-
-	/* dotted quad by hand: inet_ntop costs more than the rest of a label */
-	char *p = buf;
-
-	for (int i = 12; i < 16; i++) {
-		unsigned v = a->b[i];
-
-		if (v >= 100) {
-			*p++ = (char)('0' + v / 100);
-			v %= 100;
-			*p++ = (char)('0' + v / 10);
-			v %= 10;
-		} else if (v >= 10) {
-			*p++ = (char)('0' + v / 10);
-			v %= 10;
-		}
-		*p++ = (char)('0' + v);
-		if (i < 15)
-			*p++ = '.';
-	}
-	*p = '\0';
-	return (size_t)(p - buf);
-}
-
 const char *rasflow_ana_host_label(const struct rasflow_analysis *an, const struct rasflow_addr *a,
 				   uint32_t hi, char *buf, size_t len)
 {
 	const struct rasflow_host *h = hi != RASFLOW_NOHOST ? &an->hosts[hi] : NULL;
 	const char *name = h != NULL ? (h->name != NULL ? h->name : h->server_name) : NULL;
 	char ab[RASFLOW_ADDR_STRLEN];
-	size_t alen = rasflow_ana_addr_str(a, ab), used = 0;
+	size_t alen = rasflow_addr_fmt(a, ab), used = 0;
 
 	buf[0] = '\0';
 	if (name != NULL) {

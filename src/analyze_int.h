@@ -110,10 +110,6 @@ int rasflow_ana_add_finding_cat(struct rasflow_analysis *an, const struct rasflo
  * with it, never by free()); NULL on ENOMEM. */
 char *rasflow_ana_strndup(struct rasflow_analysis *an, const char *s, size_t len);
 
-/* The address as rasflow_addr_str() writes it, faster for IPv4; returns
- * its length. */
-size_t rasflow_ana_addr_str(const struct rasflow_addr *a, char buf[RASFLOW_ADDR_STRLEN]);
-
 /* "cb1 (10.20.0.10)" or "10.20.0.10" into buf (truncated to len - 1 like
  * snprintf); returns buf. */
 const char *rasflow_ana_label(const struct rasflow_analysis *an, const struct rasflow_addr *a,

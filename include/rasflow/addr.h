@@ -38,8 +38,12 @@ bool rasflow_addr_is_v4(const struct rasflow_addr *a);
 /* Parse "10.1.2.3" or "fd00::1". Returns false on anything else. */
 bool rasflow_addr_parse(const char *s, struct rasflow_addr *a);
 
-/* Print in the family's usual text form; returns buf. */
+/* Print in the family's usual text form, exactly as glibc's inet_ntop does
+ * (RFC 5952 for IPv6), without its cost; returns buf. */
 const char *rasflow_addr_str(const struct rasflow_addr *a, char buf[RASFLOW_ADDR_STRLEN]);
+
+/* The same; returns the length written (without the NUL). */
+size_t rasflow_addr_fmt(const struct rasflow_addr *a, char buf[RASFLOW_ADDR_STRLEN]);
 
 /* -1, 0, 1 like memcmp. */
 int rasflow_addr_cmp(const struct rasflow_addr *x, const struct rasflow_addr *y);
