@@ -1088,17 +1088,20 @@ static void rule_states(struct rasflow_analysis *an)
 		/* a broadcast / multicast rule is present through its edges */
 		present |= e->dst_roles & ((rasflow_roleset)1 << rs->rules[e->rule].dst);
 	}
+	/* RS_MISSING marks the rules with a missing finding for the loop below */
+	for (size_t i = 0; i < rs->nrules; i++)
+		an->rstat[i].state = RASFLOW_RS_NA;
+	for (size_t j = 0; j < an->nfindings; j++)
+		if (an->findings[j].kind == RASFLOW_FIND_MISSING && an->findings[j].rule >= 0 &&
+		    (size_t)an->findings[j].rule < rs->nrules)
+			an->rstat[an->findings[j].rule].state = RASFLOW_RS_MISSING;
 	for (size_t i = 0; i < rs->nrules; i++) {
 		struct rasflow_rule_status *st = &an->rstat[i];
 		const struct rasflow_rule *r = &rs->rules[i];
-		bool missing = false;
 
-		for (size_t j = 0; j < an->nfindings && !missing; j++)
-			missing = an->findings[j].kind == RASFLOW_FIND_MISSING &&
-				  an->findings[j].rule == (int)i;
-		if (missing)
-			st->state = RASFLOW_RS_MISSING;
-		else if (st->ok)
+		if (st->state == RASFLOW_RS_MISSING)
+			continue;
+		if (st->ok)
 			st->state = RASFLOW_RS_SEEN;
 		else if (st->failed)
 			st->state = RASFLOW_RS_FAILED;
