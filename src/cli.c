@@ -41,6 +41,7 @@ static const char usage_analyze[] =
 	"\n"
 	"  --rules FILE        port matrix (default: the built-in RAS matrix)\n"
 	"  --site FILE         site inventory: ADDRESS[/PREFIX] ROLE[,ROLE...] [NAME]\n"
+	"                      [standby] (a host that may be idle: never missing)\n"
 	"  --format FMT        text (default), json, jsonl or dot\n"
 	"  -o, --output FILE   write the report there instead of standard output\n"
 	"  --no-dpi            skip nDPI application-protocol detection\n"

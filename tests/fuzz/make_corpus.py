@@ -132,6 +132,8 @@ def site_seeds():
         b'1.2.3.4 rdsh\n1:2:3:4:5:6:7:8 rdsh\n1::2::3 rdsh\n::ffff:1.2.3.4 rdsh\n',
         b''.join(b'10.%d.%d.0/24 client\n' % (i // 250, i % 250) for i in range(300)),
         b'\x00\xff\n#\n\n10.0.0.1 broker\x00\n',
+        b'10.0.0.1 broker cb1 standby\n10.0.0.2 broker standby\n10.0.0.3 broker standby cb3\n',
+        b'10.0.0.0/24 client lan standby\nfd00::/64 client standby\n10.0.0.4 rdsh standby standby\n',
     ]
     for b in extra:
         put('site', b)
