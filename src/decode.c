@@ -39,7 +39,7 @@ enum {
 enum { PPP_IPV4 = 0x0021, PPP_IPV6 = 0x0057 };
 
 /* UDP ports of the tunnels decoded (IANA). */
-enum { UDP_GTPU = 2152, UDP_VXLAN = 4789 };
+enum { UDP_GTPU = 2152, UDP_VXLAN = 4789, UDP_GENEVE = 6081 };
 
 #define MAX_GTP_EXT	8	/* GTP-U extension headers walked before giving up */
 
@@ -526,6 +526,12 @@ static enum rasflow_dec quote(struct cur *q, unsigned ver, struct rasflow_pkt *p
  * VXLAN, RFC 7348, UDP destination port 4789:
  *   | flags (1): I = 0x08 | reserved (3) | VNI (3) | reserved (1) | Ethernet
  *
+ * Geneve, RFC 8926, UDP destination port 6081 (AWS Gateway Load Balancer,
+ * VMware NSX):
+ *   | ver:2 = 0, options length:6 (4-byte units) | O, C, reserved (1) |
+ *   | protocol type (2): 0x6558 Ethernet, 0x0800 / 0x86dd IP |
+ *   | VNI (3) | reserved (1) | options | the carried frame
+ *
  * GTP-U, 3GPP TS 29.281, UDP port 2152 at either end:
  *   | ver:3 = 1, PT = 1, 0, E, S, PN (1) | type (1): 255 G-PDU | length (2) |
  *   | TEID (4) |
@@ -545,6 +551,26 @@ static void carry(struct rasflow_pkt *pkt, enum rasflow_tunnel t, int dlt, uint3
 	pkt->inner_len = pkt->payload_len - off;
 }
 
+/* The payload from off on is a frame of EtherType type (IP or Ethernet);
+ * false for other types. */
+static bool carry_ethertype(struct rasflow_pkt *pkt, enum rasflow_tunnel t, uint16_t type,
+			    uint32_t off)
+{
+	switch (type) {
+	case ETH_IPV4:
+		carry(pkt, t, DLT_IPV4, off);
+		return true;
+	case ETH_IPV6:
+		carry(pkt, t, DLT_IPV6, off);
+		return true;
+	case ETH_TEB:
+		carry(pkt, t, DLT_EN10MB, off);
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void gre(struct rasflow_pkt *pkt)
 {
 	const uint8_t *h = pkt->payload;
@@ -557,16 +583,9 @@ static void gre(struct rasflow_pkt *pkt)
 	if (fl & 0x4007)		/* routing present, or version != 0 */
 		return;
 	off += (fl & 0x8000 ? 4 : 0) + (fl & 0x2000 ? 4 : 0) + (fl & 0x1000 ? 4 : 0);
+	if (carry_ethertype(pkt, RASFLOW_TUN_GRE, be16(h + 2), off))
+		return;
 	switch (be16(h + 2)) {
-	case ETH_IPV4:
-		carry(pkt, RASFLOW_TUN_GRE, DLT_IPV4, off);
-		break;
-	case ETH_IPV6:
-		carry(pkt, RASFLOW_TUN_GRE, DLT_IPV6, off);
-		break;
-	case ETH_TEB:
-		carry(pkt, RASFLOW_TUN_GRE, DLT_EN10MB, off);
-		break;
 	case ETH_ERSPAN_2:
 		if (!(fl & 0x1000))
 			carry(pkt, RASFLOW_TUN_ERSPAN, DLT_EN10MB, off);	/* type I */
@@ -593,6 +612,12 @@ static void udp_tunnel(struct rasflow_pkt *pkt)
 			carry(pkt, RASFLOW_TUN_VXLAN, DLT_EN10MB, 8);
 		return;
 	}
+	if (pkt->dport == UDP_GENEVE) {
+		if (n < 8 || h[0] >> 6 != 0)
+			return;
+		carry_ethertype(pkt, RASFLOW_TUN_GENEVE, be16(h + 2), 8 + (uint32_t)(h[0] & 0x3f) * 4);
+		return;
+	}
 	if (n < 8 || h[0] >> 5 != 1 || !(h[0] & 0x10) || h[1] != 255)
 		return;
 	if (h[0] & 0x07) {
@@ -616,7 +641,7 @@ static void udp_tunnel(struct rasflow_pkt *pkt)
 
 static inline bool udp_tunnel_port(uint16_t sport, uint16_t dport)
 {
-	return dport == UDP_VXLAN || dport == UDP_GTPU || sport == UDP_GTPU;
+	return dport == UDP_VXLAN || dport == UDP_GENEVE || dport == UDP_GTPU || sport == UDP_GTPU;
 }
 
 /*
@@ -1040,6 +1065,7 @@ static const char *const tunnel_names[RASFLOW_TUN_COUNT] = {
 	[RASFLOW_TUN_ERSPAN] = "erspan",
 	[RASFLOW_TUN_VXLAN] = "vxlan",
 	[RASFLOW_TUN_GTPU] = "gtp-u",
+	[RASFLOW_TUN_GENEVE] = "geneve",
 };
 
 const char *rasflow_tunnel_name(enum rasflow_tunnel t)

@@ -14,7 +14,7 @@
  * - The key is (addresses, ports, IP protocol); VLAN ids are not part of it,
  *   so one conversation mirrored on two VLANs counts once per copy seen.
  *   Nor is the tunnel a packet came in (decode.h): the same inner addresses
- *   in two VXLAN segments or GTP-U tunnels are one conversation here.
+ *   in two VXLAN or Geneve segments or GTP-U tunnels are one conversation here.
  * - ICMP/ICMPv6 other than destination unreachable (echo, time exceeded...)
  *   are one flow per (address pair, protocol), ports 0, first sender initiates.
  *   Echo ids are ignored: pings between two hosts are one conversation.

@@ -10,9 +10,9 @@
  * clamped to the IP total length so Ethernet padding is never payload.
  *
  * Tunnels: a packet whose payload is a tunnelled packet (IP in IP, GRE,
- * ERSPAN, VXLAN, GTP-U; enum rasflow_tunnel) is still decoded as itself, with
- * pkt->tunnel saying what it carries; rasflow_decode_inner() then decodes the
- * packet inside. The engine accounts both, the tunnel to its own flow (as
+ * ERSPAN, VXLAN, GTP-U, Geneve; enum rasflow_tunnel) is still decoded as
+ * itself, with pkt->tunnel saying what it carries; rasflow_decode_inner()
+ * then decodes the packet inside. The engine accounts both, the tunnel to its own flow (as
  * tshark, Zeek and Suricata do).
  *
  * It does not allocate, log, or touch flows. Every non-OK result is counted
@@ -90,6 +90,7 @@ enum rasflow_tunnel {
 	RASFLOW_TUN_ERSPAN,	/* ERSPAN type I, II or III over GRE: mirrored Ethernet */
 	RASFLOW_TUN_VXLAN,	/* VXLAN on UDP 4789 (RFC 7348): Ethernet */
 	RASFLOW_TUN_GTPU,	/* GTP-U G-PDU on UDP 2152 (3GPP TS 29.281): IP */
+	RASFLOW_TUN_GENEVE,	/* Geneve on UDP 6081 (RFC 8926): Ethernet or IP */
 	RASFLOW_TUN_COUNT
 };
 

@@ -225,8 +225,8 @@ def decode_seeds(dirs):
 
 def tunnel_frames():
     """Ethernet frames carrying each tunnel decode.c knows (IP in IP, GRE
-    with IP and Ethernet, ERSPAN I/II/III, VXLAN, GTP-U with an extension
-    header), nested, PPPoE and MPLS, so the fuzzer starts inside the inner
+    with IP and Ethernet, ERSPAN I/II/III, VXLAN, Geneve, GTP-U with an
+    extension header), nested, PPPoE and MPLS, so the fuzzer starts inside the inner
     decode."""
     eth = bytes.fromhex('005056000001' '005056000002' '0800')
 
@@ -247,6 +247,7 @@ def tunnel_frames():
     erspan3 = (b'\x10\x00\x22\xeb' + b'\0\0\0\x01' + b'\x20\x64\x00\x05' + b'\0' * 4 +
                b'\0\0\0\x01' + b'\0' * 8)
     vxlan = b'\x08\0\0\0\0\0\x2a\0'
+    geneve = b'\x02\x00\x65\x58' + b'\0\0\x2a\0' + b'\x01\x08\x01\x01' + b'\0\0\0\x05'
     gtp = b'\x34\xff\x00\x34' + b'\0\0\0\x01' + b'\0\0\0\x85' + b'\x01\x00\x09\x00'
     pppoe = eth[:12] + b'\x88\x64\x11\x00\x00\x2a\x00\x2e\x00\x21'
     return [
@@ -261,6 +262,8 @@ def tunnel_frames():
         eth + ip4(erspan3 + eth + inner, 47),
         eth + ip4(gre_ip + inner[:30], 47),                   # inner cut
         eth + ip4(udp(vxlan + eth + inner, 54321, 4789), 17),
+        eth + ip4(udp(geneve + eth + inner, 40000, 6081), 17),
+        eth + ip4(udp(b'\x00\x00\x08\x00\0\0\x2a\0' + inner, 40000, 6081), 17),  # Geneve, IP
         eth + ip4(udp(gtp + inner, 2152, 2152), 17),
         eth + ip4(udp(b'not gtp at all', 40000, 2152), 17),
         eth + ip4(udp(gtp[:12] + b'\x00' + gtp[13:] + inner, 2152, 2152), 17),  # ext length 0

@@ -747,6 +747,38 @@ static uint32_t erspan(uint8_t *out, const uint8_t *f, uint32_t n)
 	return (uint32_t)sizeof(hdr) + n;
 }
 
+/* f wrapped in Geneve (RFC 8926) as AWS's Gateway Load Balancer sends it:
+ * Ethernet / IPv4 192.0.2.1 -> 192.0.2.2 / UDP 40000 -> 6081 / Geneve with
+ * one option, Ethernet / f. */
+static uint32_t geneve(uint8_t *out, const uint8_t *f, uint32_t n)
+{
+	static const uint8_t hdr[] = {
+		0x02, 0x00, 0x00, 0x00, 0x00, 0x09,	/* dst MAC: the appliance */
+		0x02, 0x00, 0x00, 0x00, 0x00, 0x08,	/* src MAC: the load balancer */
+		0x08, 0x00,				/* IPv4 */
+		0x45, 0x00, 0x00, 0x00,			/* total length (below) */
+		0x00, 0x07, 0x00, 0x00,			/* id 7 */
+		0x40, 0x11, 0x00, 0x00,			/* TTL 64, proto 17 UDP */
+		192, 0, 2, 1,
+		192, 0, 2, 2,
+		0x9c, 0x40, 0x17, 0xc1,			/* UDP 40000 -> 6081 */
+		0x00, 0x00, 0x00, 0x00,			/* length (below), checksum */
+		0x02, 0x00, 0x65, 0x58,			/* Geneve: 2 option words, Ethernet */
+		0x00, 0x00, 0x2a, 0x00,			/* VNI 42 */
+		0x01, 0x08, 0x01, 0x01,			/* option class 0x0108, type 1, 1 word */
+		0x00, 0x00, 0x00, 0x05,
+	};
+	uint32_t tot = 20 + 8 + 16 + n;
+
+	memcpy(out, hdr, sizeof(hdr));
+	out[16] = (uint8_t)(tot >> 8);
+	out[17] = (uint8_t)tot;
+	out[38] = (uint8_t)((tot - 20) >> 8);
+	out[39] = (uint8_t)(tot - 20);
+	memcpy(out + sizeof(hdr), f, n);
+	return (uint32_t)sizeof(hdr) + n;
+}
+
 struct ended {
 	int n;
 	struct rasflow_flow f[4];
@@ -761,8 +793,10 @@ static void keep_end(void *u, struct rasflow_flow *f, enum rasflow_flow_end why)
 	e->f[e->n++] = *f;
 }
 
-/* The mirrored handshake inside the tunnel and the tunnel itself: two flows. */
-static void check_tunnel_flows(const struct rasflow_engine *e, const struct ended *got)
+/* The mirrored handshake inside the tunnel and the tunnel itself (IP
+ * protocol outer): two flows. */
+static void check_tunnel_flows(const struct rasflow_engine *e, const struct ended *got,
+			       uint8_t outer)
 {
 	const struct rasflow_flow *gre = NULL, *tcp = NULL;
 	struct rasflow_addr a;
@@ -773,7 +807,7 @@ static void check_tunnel_flows(const struct rasflow_engine *e, const struct ende
 	cr_assert_eq(e->dec.tunneled, 2);
 	cr_assert_eq(got->n, 2);
 	for (int i = 0; i < got->n; i++) {
-		if (got->f[i].proto == 47)
+		if (got->f[i].proto == outer)
 			gre = &got->f[i];
 		else if (got->f[i].proto == 6)
 			tcp = &got->f[i];
@@ -796,9 +830,11 @@ static void check_tunnel_flows(const struct rasflow_engine *e, const struct ende
 	cr_assert_eq(tcp->bytes[0], 40, "inner IP bytes, not the frame's");
 }
 
-Test(capture, tunnelled_packets_reach_their_own_flows)
+/* The handshake f_syn, f_synack wrapped by wrap, read offline (through the
+ * read-ahead) and fed frame by frame (as live capture does). */
+static void tunnel_case(uint32_t (*wrap)(uint8_t *, const uint8_t *, uint32_t), uint8_t outer)
 {
-	uint8_t syn[128], synack[128];
+	uint8_t syn[160], synack[160];
 	struct frame fr[2];
 	struct ended got = { 0 };
 	struct rasflow_flow_hooks h = { .user = &got, .on_end = keep_end };
@@ -807,18 +843,18 @@ Test(capture, tunnelled_packets_reach_their_own_flows)
 	struct rasflow_capture *c;
 	struct rasflow_engine *e;
 
-	fr[0] = (struct frame){ syn, erspan(syn, f_syn, sizeof(f_syn)), 0 };
-	fr[1] = (struct frame){ synack, erspan(synack, f_synack, sizeof(f_synack)), 1000 };
+	fr[0] = (struct frame){ syn, wrap(syn, f_syn, sizeof(f_syn)), 0 };
+	fr[1] = (struct frame){ synack, wrap(synack, f_synack, sizeof(f_synack)), 1000 };
 
 	/* offline, through the read-ahead */
-	path = write_pcap("erspan.pcap", DLT_EN10MB, fr, 2);
+	path = write_pcap("tunnel.pcap", DLT_EN10MB, fr, 2);
 	c = rasflow_capture_open_offline(&path, 1, NULL, &el);
 	cr_assert_not_null(c);
 	e = rasflow_engine_new(NULL, &h);
 	cr_assert_not_null(e);
 	cr_assert_eq(rasflow_capture_run(c, e, NULL, NULL, NULL, &el), 0);
 	rasflow_engine_finish(e);
-	check_tunnel_flows(e, &got);
+	check_tunnel_flows(e, &got, outer);
 	rasflow_engine_free(e);
 	rasflow_capture_free(c);
 
@@ -831,6 +867,16 @@ Test(capture, tunnelled_packets_reach_their_own_flows)
 						   (rasflow_ts)T0_SEC * 1000000 + (rasflow_ts)fr[i].usec,
 						   fr[i].b, fr[i].len, fr[i].len), RASFLOW_DEC_OK);
 	rasflow_engine_finish(e);
-	check_tunnel_flows(e, &got);
+	check_tunnel_flows(e, &got, outer);
 	rasflow_engine_free(e);
+}
+
+Test(capture, tunnelled_packets_reach_their_own_flows)
+{
+	tunnel_case(erspan, 47);
+}
+
+Test(capture, geneve_packets_reach_their_own_flows)
+{
+	tunnel_case(geneve, 17);
 }

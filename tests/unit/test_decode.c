@@ -1482,6 +1482,20 @@ static size_t tunnel_frame(uint8_t proto, const uint8_t *encap, size_t nencap,
 	return at;
 }
 
+/* tunnel_frame over UDP sport -> dport: the encapsulation is the UDP header
+ * and hdr. */
+static size_t udp_tunnel_frame(uint16_t sport, uint16_t dport, const uint8_t *hdr, size_t nhdr,
+			       const uint8_t *in1, size_t n1, const uint8_t *in2, size_t n2)
+{
+	uint8_t encap[128];
+	size_t n = 0;
+
+	cr_assert_leq(nhdr, sizeof(encap) - 8);
+	put_udp(encap, &n, sport, dport, nhdr + n1 + n2);
+	put(encap, &n, hdr, nhdr);
+	return tunnel_frame(17, encap, n, in1, n1, in2, n2);
+}
+
 /* The outer packet says it carries tunnel t of link type dlt from at on, and
  * the inner packet decodes OK, one level down, counted as tunnelled. */
 static void expect_carries(enum rasflow_tunnel t, int dlt, size_t at)
@@ -1615,6 +1629,64 @@ Test(decode, vxlan_bypasses_the_fast_path)
 	cr_assert_eq(pkt.dport, 4789);
 	expect_carries(RASFLOW_TUN_VXLAN, DLT_EN10MB, at);
 	check_v4_tcp(buf + at + 14);
+}
+
+/* A Geneve packet on UDP 6081: header, then options, then the frame. */
+static size_t geneve_frame(const uint8_t *gen, size_t ngen, const uint8_t *in, size_t nin,
+			   const uint8_t *in2, size_t nin2)
+{
+	size_t at = udp_tunnel_frame(33000, 6081, gen, ngen, in, nin, in2, nin2);
+
+	cr_assert_eq(pkt.proto, 17);
+	cr_assert_eq(pkt.dport, 6081);
+	return at;
+}
+
+Test(decode, geneve_ethernet_with_options)
+{
+	static const uint8_t gen[] = {
+		0x02, 0x00, 0x65, 0x58,	/* version 0, 2 option words; Ethernet */
+		0x00, 0x10, 0x01, 0x00,	/* VNI 4097 */
+		0x01, 0x08, 0x01, 0x01,	/* option: class 0x0108 (AWS), type 1, 1 word */
+		0xde, 0xad, 0xbe, 0xef,	/* its data */
+	};
+	size_t at = geneve_frame(gen, sizeof(gen), eth_v4, sizeof(eth_v4), v4_tcp, sizeof(v4_tcp));
+
+	cr_assert_eq(at, 14 + 20 + 8 + 16);
+	expect_carries(RASFLOW_TUN_GENEVE, DLT_EN10MB, at);
+	check_v4_tcp(buf + at + 14);
+}
+
+Test(decode, geneve_ip_without_options)
+{
+	static const uint8_t v4[] = { 0x00, 0x00, 0x08, 0x00, 0x00, 0x00, 0x2a, 0x00 };
+	static const uint8_t v6[] = { 0x00, 0x00, 0x86, 0xdd, 0x00, 0x00, 0x2a, 0x00 };
+	size_t at = geneve_frame(v4, sizeof(v4), v4_tcp, sizeof(v4_tcp), NULL, 0);
+
+	expect_carries(RASFLOW_TUN_GENEVE, DLT_IPV4, at);
+	check_v4_tcp(buf + at);
+	memset(&st, 0, sizeof(st));
+	at = geneve_frame(v6, sizeof(v6), v6_udp, sizeof(v6_udp), NULL, 0);
+	expect_carries(RASFLOW_TUN_GENEVE, DLT_IPV6, at);
+	check_v6_udp(buf + at);
+}
+
+/* Version 1, an unknown protocol type, and options longer than the packet
+ * leave an ordinary UDP packet. */
+Test(decode, geneve_that_does_not_parse)
+{
+	static const uint8_t ver1[] = { 0x40, 0x00, 0x65, 0x58, 0, 0, 0x2a, 0 };
+	static const uint8_t arp[] = { 0x00, 0x00, 0x08, 0x06, 0, 0, 0x2a, 0 };
+	static const uint8_t long_opts[] = { 0x3f, 0x00, 0x65, 0x58, 0, 0, 0x2a, 0 };
+
+	geneve_frame(ver1, sizeof(ver1), eth_v4, sizeof(eth_v4), v4_tcp, sizeof(v4_tcp));
+	cr_assert_eq(pkt.tunnel, RASFLOW_TUN_NONE);
+	geneve_frame(arp, sizeof(arp), eth_v4, sizeof(eth_v4), v4_tcp, sizeof(v4_tcp));
+	cr_assert_eq(pkt.tunnel, RASFLOW_TUN_NONE);
+	/* 63 option words = 252 bytes, more than the 54 that follow */
+	geneve_frame(long_opts, sizeof(long_opts), eth_v4, sizeof(eth_v4), v4_tcp, sizeof(v4_tcp));
+	cr_assert_eq(pkt.tunnel, RASFLOW_TUN_NONE);
+	cr_assert_null(pkt.inner);
 }
 
 Test(decode, gtpu_with_an_extension_header)
