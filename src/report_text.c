@@ -12,6 +12,7 @@
 #include "rasflow/err.h"
 #include "rasflow/report.h"
 #include "rasflow/rules_emit.h"
+#include "strbuf.h"
 
 #ifndef RASFLOW_VERSION
 #define RASFLOW_VERSION "unknown"
@@ -41,13 +42,17 @@ static const char *col(const struct tw *w, const char *c)
  * as they are go out in one fwrite: the report is mostly such runs. */
 static void put_text(const struct tw *w, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s, *run = p;
+	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *end = p + strlen(s);
 
-	for (; *p != '\0'; p++) {
-		if (w->plain[*p])
-			continue;
-		if (p > run)
-			fwrite(run, 1, (size_t)(p - run), w->out);
+	while (p < end) {
+		size_t n = rasflow_plain_run(p, end, w->plain);
+
+		if (n > 0)
+			fwrite(p, 1, n, w->out);
+		p += n;
+		if (p == end)
+			break;
 		if (!w->utf8 && p[0] == 0xe2 && p[1] == 0x86 && p[2] == 0x92) {	/* → */
 			fputs("->", w->out);
 			p += 2;
@@ -57,10 +62,8 @@ static void put_text(const struct tw *w, const char *s)
 		} else {
 			fputc('?', w->out);
 		}
-		run = p + 1;
+		p++;
 	}
-	if (p > run)
-		fwrite(run, 1, (size_t)(p - run), w->out);
 }
 
 /* A name from a file or a packet, safe to print: no control characters,

@@ -1,4 +1,5 @@
-/* strbuf.h — appending to a caller's char buffer without printf.
+/* strbuf.h — appending to a caller's char buffer without printf, and
+ * scanning text for bytes that need escaping.
  *
  * Header only, internal to rasflow-core. For text built once per edge or
  * per finding, where snprintf costs more than the work around it. Callers
@@ -7,6 +8,7 @@
 #ifndef RASFLOW_STRBUF_H
 #define RASFLOW_STRBUF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -45,6 +47,39 @@ static inline char *rasflow_put_str(char *p, const char *s)
 
 	memcpy(p, s, n);
 	return p + n;
+}
+
+/* Some byte of the 8 in x is below 0x20 or above 0x7e (the classic "has
+ * less" and "has more" word tests; exact for "some byte"). */
+static inline bool rasflow_word_unprintable(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+
+	return ((((x - ones * 0x20) & ~x) | ((x + ones * (0x7f - 0x7e)) | x)) & highs) != 0;
+}
+
+/* The length of the run of bytes from p (up to end) that plain[] allows,
+ * eight bytes at a time while they are all printable ASCII, which plain[]
+ * must allow. */
+static inline size_t rasflow_plain_run(const unsigned char *p, const unsigned char *end,
+				       const bool plain[256])
+{
+	const unsigned char *q = p;
+
+	for (;;) {
+		uint64_t x;
+
+		if (end - q >= 8) {
+			memcpy(&x, q, sizeof(x));
+			if (!rasflow_word_unprintable(x)) {
+				q += 8;
+				continue;
+			}
+		}
+		if (q == end || !plain[*q])
+			return (size_t)(q - p);
+		q++;
+	}
 }
 
 #endif

@@ -1,7 +1,8 @@
 /* test_report.c — `rasflow analyze` end to end on a capture written here
  * byte by byte: exit statuses, --fail-on, the JSON report's key order and
  * types (parsed back with jansson), JSON lines, and the plain-ASCII text
- * report when the output is not a terminal.
+ * report when the output is not a terminal; and the text report's scan for
+ * bytes to escape.
  */
 #include <criterion/criterion.h>
 #include <jansson.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "rasflow/cli.h"
+#include "../../src/strbuf.h"
 
 static char dir[64];
 static char pcap_path[128], site_path[128], bad_site_path[128], out_path[128];
@@ -329,4 +331,41 @@ Test(cmd, text_report_is_plain_ascii_when_not_a_terminal)
 			   "%s", text);
 	cr_expect_not_null(strstr(text, "failed   rdsh-brk"), "%s", text);
 	free(text);
+}
+
+/* ---- the text report's scan for bytes to escape (strbuf.h) ---- */
+
+/* rasflow_plain_run against a byte-by-byte reference, from every start of
+ * random strings where printable ASCII dominates and the edge bytes (0x1f,
+ * 0x20, 0x7e, 0x7f, 0x80, 0xff, NUL) turn up at every offset in a word. */
+Test(text, plain_run_matches_a_byte_loop)
+{
+	static const unsigned char edge[] = { 0x00, 0x1f, 0x20, 0x7e, 0x7f, 0x80, 0xe2, 0xff, 0x0a };
+	bool ascii[256] = { false }, utf8[256] = { false };
+	unsigned char b[64];
+
+	for (unsigned c = 0x20; c < 0x7f; c++)
+		ascii[c] = utf8[c] = true;
+	for (unsigned c = 0x80; c < 0x100; c++)
+		utf8[c] = true;
+	srand(7);
+	for (int round = 0; round < 20000; round++) {
+		size_t n = (size_t)(rand() % (int)sizeof(b));
+
+		for (size_t i = 0; i < n; i++)
+			b[i] = rand() % 6 ? (unsigned char)(0x20 + rand() % 95) :
+					    edge[rand() % (int)sizeof(edge)];
+		for (size_t from = 0; from <= n; from++) {
+			for (int t = 0; t < 2; t++) {
+				const bool *plain = t ? utf8 : ascii;
+				size_t want = 0;
+
+				while (from + want < n && plain[b[from + want]])
+					want++;
+				cr_assert_eq(rasflow_plain_run(b + from, b + n, plain), want,
+					     "round %d from %zu of %zu (%s)", round, from, n,
+					     t ? "utf8" : "ascii");
+			}
+		}
+	}
 }
