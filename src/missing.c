@@ -57,8 +57,7 @@ static const char *silence_story(const struct rasflow_analysis *an, const struct
 	return buf;
 }
 
-static int missing_rule(struct rasflow_analysis *an, size_t ri, struct mark *m,
-			rasflow_roleset site_roles)
+static int missing_rule(struct rasflow_analysis *an, size_t ri, struct mark *m)
 {
 	const struct rasflow_ruleset *rs = an->rs;
 	const struct rasflow_rule *r = &rs->rules[ri];
@@ -75,7 +74,7 @@ static int missing_rule(struct rasflow_analysis *an, size_t ri, struct mark *m,
 
 	if (an->cap.end == 0 || an->cap.end < an->cap.start || an->cap.end - an->cap.start < wus)
 		return 0;
-	if (rasflow_rule_feature_roles(rs, r) & ~site_roles)
+	if (rasflow_rule_feature_roles(rs, r) & ~rasflow_site_roles(an->site))
 		return 0;		/* a feature the site does not have */
 	cutoff = an->cap.end - wus;
 	for (size_t i = 0; i < an->nhosts; i++) {
@@ -205,7 +204,6 @@ static int missing_rule(struct rasflow_analysis *an, size_t ri, struct mark *m,
 
 int rasflow_ana_missing(struct rasflow_analysis *an)
 {
-	rasflow_roleset site_roles = 0;
 	struct mark *m;
 	int err = 0;
 
@@ -214,12 +212,10 @@ int rasflow_ana_missing(struct rasflow_analysis *an)
 	m = calloc(an->nhosts, sizeof(*m));
 	if (m == NULL)
 		return RASFLOW_ENOMEM;
-	for (size_t i = 0; i < rasflow_site_count(an->site); i++)
-		site_roles |= rasflow_site_entry(an->site, i)->roles;
 	for (size_t i = 0; i < an->rs->nrules && err == 0; i++)
 		if (an->rs->rules[i].traffic == RASFLOW_TRAFFIC_STEADY &&
 		    an->rs->rules[i].src < RASFLOW_MAX_ROLES && an->rs->rules[i].dst < RASFLOW_MAX_ROLES)
-			err = missing_rule(an, i, m, site_roles);
+			err = missing_rule(an, i, m);
 	free(m);
 	return err;
 }

@@ -146,11 +146,8 @@ static int build_watches(struct rasflow_monitor *m, rasflow_ts now)
 	const struct rasflow_site *site = rasflow_analysis_site(m->an);
 	struct watch *w = NULL;
 	size_t n = 0, alloc = 0, nhost = 0;
-	rasflow_roleset site_roles = 0;
 	int err = 0;
 
-	for (size_t i = 0; site != NULL && i < rasflow_site_count(site); i++)
-		site_roles |= rasflow_site_entry(site, i)->roles;
 	for (size_t ri = 0; site != NULL && ri < rs->nrules && err == 0; ri++) {
 		const struct rasflow_rule *r = &rs->rules[ri];
 		rasflow_roleset sbit, dbit;
@@ -158,7 +155,7 @@ static int build_watches(struct rasflow_monitor *m, rasflow_ts now)
 		struct watch t;
 
 		if (r->traffic != RASFLOW_TRAFFIC_STEADY || r->src >= RASFLOW_MAX_ROLES ||
-		    r->dst >= RASFLOW_MAX_ROLES || (rasflow_rule_feature_roles(rs, r) & ~site_roles))
+		    r->dst >= RASFLOW_MAX_ROLES || (rasflow_rule_feature_roles(rs, r) & ~rasflow_site_roles(site)))
 			continue;
 		sbit = (rasflow_roleset)1 << r->src;
 		dbit = (rasflow_roleset)1 << r->dst;

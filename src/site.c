@@ -24,6 +24,7 @@ struct rasflow_site {
 	size_t tabmask;			/* slot count - 1 (a power of two) */
 	uint8_t plens[129];		/* distinct prefix lengths, longest first */
 	unsigned nplens;
+	rasflow_roleset roles;		/* every role some entry has */
 };
 
 /* State of one parse: where errors go and how many this parse added. */
@@ -192,6 +193,7 @@ static int site_add(struct rasflow_site *s, const struct rasflow_site_entry *pro
 	}
 	s->tab[slot] = (uint32_t)(s->n + 1);
 	s->n++;
+	s->roles |= e->roles;
 	note_plen(s, proto->plen);
 	return 0;
 }
@@ -565,6 +567,11 @@ const struct rasflow_site_entry *rasflow_site_lookup(const struct rasflow_site *
 size_t rasflow_site_count(const struct rasflow_site *site)
 {
 	return site ? site->n : 0;
+}
+
+rasflow_roleset rasflow_site_roles(const struct rasflow_site *site)
+{
+	return site ? site->roles : 0;
 }
 
 const struct rasflow_site_entry *rasflow_site_entry(const struct rasflow_site *site, size_t i)

@@ -42,6 +42,9 @@ const struct rasflow_site_entry *rasflow_site_lookup(const struct rasflow_site *
 
 /* All entries in file order. */
 size_t rasflow_site_count(const struct rasflow_site *site);
+
+/* Every role some entry (host or network) has; 0 for no site. */
+rasflow_roleset rasflow_site_roles(const struct rasflow_site *site);
 const struct rasflow_site_entry *rasflow_site_entry(const struct rasflow_site *site, size_t i);
 
 /* True when the entry is one host (/32 or /128). */

@@ -324,6 +324,8 @@ Test(site, standby_flag)
 	e = rasflow_site_entry(site, 3);
 	cr_expect_not(e->standby, "a name that merely contains the word");
 	cr_expect_str_eq(e->name, "gw-standby");
+	cr_expect_eq(rasflow_site_roles(site), BIT(R_BROKER) | BIT(R_GATEWAY));
+	cr_expect_eq(rasflow_site_roles(NULL), 0);
 	rasflow_site_free(site);
 }
 
