@@ -434,7 +434,7 @@ static bool ahead_keep(struct ahead_frame *fr, const u_char *data, uint32_t capl
 		fr->cap = cap;
 	}
 	memcpy(fr->buf, data, caplen);
-	rasflow_engine_ahead_moved(&fr->ef, data, fr->buf);
+	rasflow_pkt_rebase(&fr->ef.pkt, data, fr->buf);
 	return true;
 }
 

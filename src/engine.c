@@ -122,12 +122,6 @@ bool rasflow_engine_ahead_bytes(const struct rasflow_engine *e,
 	       (e->hooks_see_packets || fr->pkt.tunnel != RASFLOW_TUN_NONE);
 }
 
-void rasflow_engine_ahead_moved(struct rasflow_engine_frame *fr, const uint8_t *from,
-				const uint8_t *to)
-{
-	rasflow_pkt_rebase(&fr->pkt, from, to);
-}
-
 void rasflow_engine_ahead_step(struct rasflow_engine *e, struct rasflow_engine_frame *fr)
 {
 	rasflow_flowtab_hint_step(e->ft, &fr->hint);

@@ -60,14 +60,13 @@ enum rasflow_dec rasflow_engine_packet(struct rasflow_engine *e, int dlt, rasflo
  *
  * Its bytes are read again at its turn only when rasflow_engine_ahead_bytes
  * says so (it carries a tunnel, or a hook is given packets and may read
- * them); then they must stay unchanged until then: keep a copy and tell the
- * frame with rasflow_engine_ahead_moved. Otherwise they may go at once. */
+ * them); then they must stay unchanged until then: keep a copy and point the
+ * frame's packet at it with rasflow_pkt_rebase. Otherwise they may go at
+ * once. */
 void rasflow_engine_ahead(struct rasflow_engine *e, int dlt, const uint8_t *bytes,
 			  uint32_t caplen, struct rasflow_engine_frame *fr);
 bool rasflow_engine_ahead_bytes(const struct rasflow_engine *e,
 				const struct rasflow_engine_frame *fr);
-void rasflow_engine_ahead_moved(struct rasflow_engine_frame *fr, const uint8_t *from,
-				const uint8_t *to);
 void rasflow_engine_ahead_step(struct rasflow_engine *e, struct rasflow_engine_frame *fr);
 enum rasflow_dec rasflow_engine_packet_ahead(struct rasflow_engine *e,
 					     const struct rasflow_engine_frame *fr, rasflow_ts ts,
