@@ -723,6 +723,24 @@ Test(capture, standard_input)
 
 /* ---- tunnels -------------------------------------------------------------- */
 
+/* hdr (Ethernet, IPv4, the tunnel's headers) then f into out, with the IPv4
+ * total length and, over UDP, the UDP length filled in; returns the size. */
+static uint32_t wrap(uint8_t *out, const uint8_t *hdr, uint32_t nhdr, const uint8_t *f,
+		     uint32_t n)
+{
+	uint32_t tot = nhdr - 14 + n;
+
+	memcpy(out, hdr, nhdr);
+	out[16] = (uint8_t)(tot >> 8);
+	out[17] = (uint8_t)tot;
+	if (hdr[23] == 17) {
+		out[38] = (uint8_t)((tot - 20) >> 8);
+		out[39] = (uint8_t)(tot - 20);
+	}
+	memcpy(out + nhdr, f, n);
+	return nhdr + n;
+}
+
 /* f wrapped in ERSPAN type I (GRE protocol 0x88be, no sequence number):
  * Ethernet / IPv4 192.0.2.1 -> 192.0.2.2 protocol 47 / GRE / f. */
 static uint32_t erspan(uint8_t *out, const uint8_t *f, uint32_t n)
@@ -738,13 +756,8 @@ static uint32_t erspan(uint8_t *out, const uint8_t *f, uint32_t n)
 		192, 0, 2, 2,
 		0x00, 0x00, 0x88, 0xbe,			/* GRE: no flags, ERSPAN */
 	};
-	uint32_t tot = 20 + 4 + n;
 
-	memcpy(out, hdr, sizeof(hdr));
-	out[16] = (uint8_t)(tot >> 8);
-	out[17] = (uint8_t)tot;
-	memcpy(out + sizeof(hdr), f, n);
-	return (uint32_t)sizeof(hdr) + n;
+	return wrap(out, hdr, sizeof(hdr), f, n);
 }
 
 /* f wrapped in Geneve (RFC 8926) as AWS's Gateway Load Balancer sends it:
@@ -768,15 +781,8 @@ static uint32_t geneve(uint8_t *out, const uint8_t *f, uint32_t n)
 		0x01, 0x08, 0x01, 0x01,			/* option class 0x0108, type 1, 1 word */
 		0x00, 0x00, 0x00, 0x05,
 	};
-	uint32_t tot = 20 + 8 + 16 + n;
 
-	memcpy(out, hdr, sizeof(hdr));
-	out[16] = (uint8_t)(tot >> 8);
-	out[17] = (uint8_t)tot;
-	out[38] = (uint8_t)((tot - 20) >> 8);
-	out[39] = (uint8_t)(tot - 20);
-	memcpy(out + sizeof(hdr), f, n);
-	return (uint32_t)sizeof(hdr) + n;
+	return wrap(out, hdr, sizeof(hdr), f, n);
 }
 
 struct ended {
