@@ -1614,17 +1614,9 @@ Test(decode, erspan_type_three_with_platform_subheader)
 Test(decode, vxlan_bypasses_the_fast_path)
 {
 	static const uint8_t vx[] = { 0x08, 0, 0, 0, 0x00, 0x00, 0x2a, 0 };	/* I, VNI 42 */
-	uint8_t f[256];
-	size_t len = 0, at;
+	size_t at = udp_tunnel_frame(54321, 4789, vx, sizeof(vx), eth_v4, sizeof(eth_v4), v4_tcp,
+				     sizeof(v4_tcp));
 
-	put(f, &len, eth_v4, sizeof(eth_v4));
-	put_outer4(f, &len, 17, 8 + sizeof(vx) + sizeof(eth_v4) + sizeof(v4_tcp));
-	put_udp(f, &len, 54321, 4789, sizeof(vx) + sizeof(eth_v4) + sizeof(v4_tcp));
-	put(f, &len, vx, sizeof(vx));
-	at = len;
-	put(f, &len, eth_v4, sizeof(eth_v4));
-	put(f, &len, v4_tcp, sizeof(v4_tcp));
-	expect_ok(dec(DLT_EN10MB, f, len));
 	cr_assert_eq(pkt.proto, 17);
 	cr_assert_eq(pkt.dport, 4789);
 	expect_carries(RASFLOW_TUN_VXLAN, DLT_EN10MB, at);
@@ -1697,16 +1689,8 @@ Test(decode, gtpu_with_an_extension_header)
 		0x00, 0x00, 0x00, 0x85,	/* sequence, N-PDU, next: PDU session container */
 		0x01, 0x00, 0x09, 0x00,	/* length 1 (4 bytes), content, next: none */
 	};
-	uint8_t f[256];
-	size_t len = 0, at;
+	size_t at = udp_tunnel_frame(2152, 2152, gtp, sizeof(gtp), v4_tcp, sizeof(v4_tcp), NULL, 0);
 
-	put(f, &len, eth_v4, sizeof(eth_v4));
-	put_outer4(f, &len, 17, 8 + sizeof(gtp) + sizeof(v4_tcp));
-	put_udp(f, &len, 2152, 2152, sizeof(gtp) + sizeof(v4_tcp));
-	put(f, &len, gtp, sizeof(gtp));
-	at = len;
-	put(f, &len, v4_tcp, sizeof(v4_tcp));
-	expect_ok(dec(DLT_EN10MB, f, len));
 	expect_carries(RASFLOW_TUN_GTPU, DLT_RAW, at);
 	check_v4_tcp(buf + at);
 }
@@ -1722,8 +1706,6 @@ Test(decode, not_a_tunnel)
 	};
 	static const uint8_t text[] = "hello, not GTP";
 	static const uint8_t vx_no_i[] = { 0x00, 0, 0, 0, 0, 0, 0x2a, 0 };
-	uint8_t f[256];
-	size_t len;
 
 	tunnel_frame(47, gre_v1, sizeof(gre_v1), v4_tcp, sizeof(v4_tcp), NULL, 0);
 	cr_assert_eq(pkt.tunnel, RASFLOW_TUN_NONE);
@@ -1739,23 +1721,12 @@ Test(decode, not_a_tunnel)
 	tunnel_frame(47, gre_routing + 0, 0, NULL, 0, NULL, 0);
 	cr_assert_eq(pkt.tunnel, RASFLOW_TUN_NONE);
 
-	len = 0;
-	put(f, &len, eth_v4, sizeof(eth_v4));
-	put_outer4(f, &len, 17, 8 + sizeof(text));
-	put_udp(f, &len, 40000, 2152, sizeof(text));
-	put(f, &len, text, sizeof(text));
-	expect_ok(dec(DLT_EN10MB, f, len));
+	udp_tunnel_frame(40000, 2152, text, sizeof(text), NULL, 0, NULL, 0);
 	cr_assert_eq(pkt.dport, 2152);
 	cr_assert_eq(pkt.tunnel, RASFLOW_TUN_NONE);
 	cr_assert_eq(pkt.payload_len, sizeof(text));
 
-	len = 0;
-	put(f, &len, eth_v4, sizeof(eth_v4));
-	put_outer4(f, &len, 17, 8 + sizeof(vx_no_i) + sizeof(v4_tcp));
-	put_udp(f, &len, 40000, 4789, sizeof(vx_no_i) + sizeof(v4_tcp));
-	put(f, &len, vx_no_i, sizeof(vx_no_i));
-	put(f, &len, v4_tcp, sizeof(v4_tcp));
-	expect_ok(dec(DLT_EN10MB, f, len));
+	udp_tunnel_frame(40000, 4789, vx_no_i, sizeof(vx_no_i), v4_tcp, sizeof(v4_tcp), NULL, 0);
 	cr_assert_eq(pkt.tunnel, RASFLOW_TUN_NONE);
 
 	/* not a tunnel: rasflow_decode_inner decodes and counts nothing */
