@@ -758,6 +758,17 @@ bool rasflow_decode_dlt_supported(int dlt)
 	}
 }
 
+/* The frame's own packet, carrying nothing (yet): the general path and
+ * the fast path both start a packet so. */
+static inline void no_tunnel(struct rasflow_pkt *pkt)
+{
+	pkt->depth = 0;
+	pkt->tunnel = RASFLOW_TUN_NONE;
+	pkt->inner_dlt = 0;
+	pkt->inner = NULL;
+	pkt->inner_len = 0;
+}
+
 /* Clear what a previous call may have left; src, dst and quoted are only
  * meaningful with ipver / icmp_unreach set, so they stay as they are. */
 static inline void pkt_reset(struct rasflow_pkt *pkt)
@@ -786,11 +797,7 @@ static inline void pkt_reset(struct rasflow_pkt *pkt)
 	pkt->icmp_unreach = false;
 	pkt->layer = RASFLOW_L_LINK;
 	pkt->reason = RASFLOW_R_NONE;
-	pkt->depth = 0;
-	pkt->tunnel = RASFLOW_TUN_NONE;
-	pkt->inner_dlt = 0;
-	pkt->inner = NULL;
-	pkt->inner_len = 0;
+	no_tunnel(pkt);
 }
 
 /*
@@ -843,11 +850,7 @@ static inline void fast_l4_fill(struct rasflow_pkt *pkt, uint8_t proto, const ui
 	pkt->icmp_unreach = false;
 	pkt->layer = RASFLOW_L_LINK;
 	pkt->reason = RASFLOW_R_NONE;
-	pkt->depth = 0;
-	pkt->tunnel = RASFLOW_TUN_NONE;
-	pkt->inner_dlt = 0;
-	pkt->inner = NULL;
-	pkt->inner_len = 0;
+	no_tunnel(pkt);
 	if (proto == IPP_TCP) {
 		thl = (uint32_t)(l4[12] >> 4) * 4;
 		pkt->seq = be32(l4 + 4);
