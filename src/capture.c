@@ -438,64 +438,75 @@ static bool ahead_keep(struct ahead_frame *fr, const u_char *data, uint32_t capl
 	return true;
 }
 
+/* State of one file's read through pcap_dispatch. */
+struct file_read {
+	struct rasflow_capture *c;
+	pcap_t *p;
+	struct rasflow_capture_file *fi;
+	struct rasflow_engine *eng;
+	void (*tick)(void *, rasflow_ts);
+	void *user;
+	volatile sig_atomic_t *stop;
+	size_t head, tail;		/* frames read into the ring, frames processed */
+};
+
+/* Process ring frames up to (not including) frame end. */
+static void drain(struct file_read *r, size_t end)
+{
+	for (; r->tail < end; r->tail++)
+		feed_ahead(r->c, r->fi, r->eng, &r->c->ring[r->tail % AHEAD_RING], r->tick, r->user);
+}
+
+/* pcap_dispatch's callback: one frame into the ring, and the frame
+ * AHEAD_DEPTH before it out to the engine. */
+static void on_frame(u_char *u, const struct pcap_pkthdr *hdr, const u_char *data)
+{
+	struct file_read *r = (struct file_read *)u;
+	struct rasflow_capture *c = r->c;
+	struct ahead_frame *fr = &c->ring[r->head % AHEAD_RING];
+
+	fr->ts = tv_to_ts(&hdr->ts);
+	fr->len = hdr->len;
+	rasflow_engine_ahead(r->eng, r->fi->dlt, data, hdr->caplen, &fr->ef);
+	if (rasflow_engine_ahead_bytes(r->eng, &fr->ef) && !ahead_keep(fr, data, hdr->caplen)) {
+		/* no memory for the copy: process the ring, then this frame
+		 * while libpcap still holds its bytes */
+		drain(r, r->head);
+		feed_ahead(c, r->fi, r->eng, fr, r->tick, r->user);
+		r->head++;
+		r->tail = r->head;
+	} else {
+		r->head++;
+		if (r->head - r->tail > AHEAD_STEP1)
+			rasflow_engine_ahead_step(r->eng, &c->ring[(r->head - 1 - AHEAD_STEP1) % AHEAD_RING].ef);
+		if (r->head - r->tail > AHEAD_STEP2)
+			rasflow_engine_ahead_step(r->eng, &c->ring[(r->head - 1 - AHEAD_STEP2) % AHEAD_RING].ef);
+		if (r->head - r->tail > AHEAD_DEPTH)
+			drain(r, r->tail + 1);
+	}
+	if (r->stop && *r->stop)
+		pcap_breakloop(r->p);
+}
+
 /* Offline: read one file to its end through the read-ahead ring; returns
- * LOOP_*. Frames read are always processed, also when stopping or on error. */
+ * LOOP_*. pcap_dispatch rather than pcap_next_ex: libpcap then reads a file
+ * in one loop of its own (docs/performance.md). Frames read are always
+ * processed, also when stopping or on error. */
 static int loop_file(struct rasflow_capture *c, pcap_t *p, struct rasflow_capture_file *fi,
 		     struct rasflow_engine *eng, void (*tick)(void *, rasflow_ts), void *user,
 		     volatile sig_atomic_t *stop, struct rasflow_errlist *err)
 {
-	size_t head = 0, tail = 0;	/* frames read into the ring, frames processed */
-	int ret;
+	struct file_read r = { c, p, fi, eng, tick, user, stop, 0, 0 };
+	int rc, ret;
 
-	for (;;) {
-		struct pcap_pkthdr *hdr;
-		const u_char *data;
-		struct ahead_frame *fr;
-		int rc;
-
-		if (stop && *stop) {
-			ret = LOOP_STOPPED;
-			break;
-		}
-		rc = pcap_next_ex(p, &hdr, &data);
-		if (rc == 0)
-			continue;
-		if (rc != 1) {
-			fi->done = true;
-			ret = rc == PCAP_ERROR_BREAK ? LOOP_EOF : LOOP_PARTIAL;
-			break;
-		}
-		fr = &c->ring[head % AHEAD_RING];
-		fr->ts = tv_to_ts(&hdr->ts);
-		fr->len = hdr->len;
-		rasflow_engine_ahead(eng, fi->dlt, data, hdr->caplen, &fr->ef);
-		if (rasflow_engine_ahead_bytes(eng, &fr->ef) && !ahead_keep(fr, data, hdr->caplen)) {
-			/* no memory for the copy: process the ring, then this
-			 * frame while libpcap still holds its bytes */
-			for (; tail < head; tail++) {
-				struct ahead_frame *q = &c->ring[tail % AHEAD_RING];
-
-				feed_ahead(c, fi, eng, q, tick, user);
-			}
-			feed_ahead(c, fi, eng, fr, tick, user);
-			continue;
-		}
-		head++;
-		if (head - tail > AHEAD_STEP1)
-			rasflow_engine_ahead_step(eng, &c->ring[(head - 1 - AHEAD_STEP1) % AHEAD_RING].ef);
-		if (head - tail > AHEAD_STEP2)
-			rasflow_engine_ahead_step(eng, &c->ring[(head - 1 - AHEAD_STEP2) % AHEAD_RING].ef);
-		if (head - tail > AHEAD_DEPTH) {
-			struct ahead_frame *q = &c->ring[tail++ % AHEAD_RING];
-
-			feed_ahead(c, fi, eng, q, tick, user);
-		}
-	}
-	for (; tail < head; tail++) {
-		struct ahead_frame *q = &c->ring[tail % AHEAD_RING];
-
-		feed_ahead(c, fi, eng, q, tick, user);
-	}
+	if (stop && *stop)
+		return LOOP_STOPPED;
+	/* It returns INT_MAX packets at most per call, 0 at the end. */
+	while ((rc = pcap_dispatch(p, -1, on_frame, (u_char *)&r)) > 0)
+		;
+	ret = rc == 0 ? LOOP_EOF : rc == PCAP_ERROR_BREAK ? LOOP_STOPPED : LOOP_PARTIAL;
+	fi->done = ret != LOOP_STOPPED;
+	drain(&r, r.head);
 	if (ret == LOOP_PARTIAL) {
 		fi->truncated = true;
 		rasflow_err_add(err, display_name(fi->name), 0, 0,
