@@ -1,14 +1,15 @@
 /* flow.c — the bidirectional flow table: lookup, TCP state, ICMP folding, expiry.
  *
- * Flows come from slabs and are found through a seeded, open-addressed
+ * Flows live in one array and are found through a seeded, open-addressed
  * (linear probing) index keyed on the canonical (lower addr:port first)
  * tuple; each index slot holds the flow's full 32-bit hash beside its slot
  * number, so a probe never touches a flow whose hash differs (on a big table
  * every flow touched is a cache miss: see docs/performance.md). Every flow
  * also sits on one of five timeout-class lists kept in order of last
  * activity, so expiry and LRU eviction look only at list heads. No
- * reassembly, no classification, no allocation per packet beyond a new slab
- * every RASFLOW_FLOW_SLAB flows.
+ * reassembly, no classification, no allocation per packet: the flow array's
+ * address space is reserved for the cap at once and made usable a step at a
+ * time as flows are created.
  *
  * Choices a reader of the results should know:
  * - The key is (addresses, ports, IP protocol); VLAN ids are not part of it,
@@ -30,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "rasflow/config.h"
 #include "rasflow/flow.h"
@@ -70,14 +72,19 @@ struct ient {
 #define IDX_GROW(n)	((n) / 4 * 3)
 #define IDX_FULL(n)	((n) / 8 * 7)
 
-/* Big tables take their memory in 2 MB-aligned chunks the kernel may back
- * with transparent huge pages: one page fault per 2 MB instead of per 4 KB
- * (faults are the main cost of creating flows on a VM). Slabs are then
- * carved from chunks, SLABS_PER_CHUNK to a chunk. */
+/* The flow array: address space for max_flows flows is reserved when the
+ * table is made (PROT_NONE: no memory, no commit charge), then made usable
+ * from its start one step at a time, so a slot maps to its flow with one
+ * multiply. (Separately allocated slabs, which this replaced, cost a
+ * dependent load per mapping: the engine took 25 % longer on the stress
+ * capture; docs/performance.md.)
+ * Big tables step by 2 MB-aligned chunks the kernel may back with
+ * transparent huge pages: one page fault per 2 MB instead of per 4 KB
+ * (faults are the main cost of creating flows on a VM); small ones by
+ * RASFLOW_FLOW_SLAB flows. When the reservation or a step cannot be had,
+ * the table works within what it has, evicting as at the cap. */
 #define CHUNK		((size_t)2 << 20)
 #define SLAB_BYTES	(RASFLOW_FLOW_SLAB * sizeof(struct rasflow_flow))
-#define SLABS_PER_CHUNK	(CHUNK / SLAB_BYTES)
-_Static_assert(SLABS_PER_CHUNK >= 1, "a slab fits in a chunk");
 
 /* One remembered first fragment. */
 struct frag_ent {
@@ -86,7 +93,7 @@ struct frag_ent {
 	uint8_t proto;
 	uint8_t dir;				/* of the first fragment in its flow */
 	uint64_t fid;				/* flow id then; stale when f->id differs */
-	struct rasflow_flow *f;			/* slab memory: always dereferenceable */
+	struct rasflow_flow *f;			/* in the flow array: always dereferenceable */
 };
 
 struct rasflow_flowtab {
@@ -97,12 +104,15 @@ struct rasflow_flowtab {
 	size_t max_idx;				/* growth stops here */
 	struct lru lru[TC_COUNT];
 	rasflow_ts tmo[TC_COUNT];		/* class timeouts in microseconds */
-	struct rasflow_flow **slab;		/* slab k holds slots k * SLAB + 1 ... */
-	size_t nslabs, slab_cap;
-	bool chunked;				/* slabs carved from chunks (big tables) */
-	size_t allocated;			/* flow slots in slabs so far */
+	struct rasflow_flow *flows;		/* slot s is flows[s - 1] */
+	void *map;				/* the reservation: map_bytes from map */
+	size_t map_bytes;
+	size_t reserved;			/* bytes of flows[] reserved ... */
+	size_t committed;			/* ... and usable (a multiple of step) */
+	size_t step;				/* CHUNK (big tables) or a page-rounded slab */
+	bool chunked;				/* big table: steps are huge-page chunks */
+	size_t allocated;			/* flow slots usable so far */
 	size_t fresh;				/* slots 1..fresh have been handed out once */
-	size_t slab_bytes;			/* memory held by slabs and the slab table */
 	uint32_t free_list;			/* ended flows' slots, linked through lru_next */
 	uint64_t next_id;
 	rasflow_ts now;				/* latest packet time seen */
@@ -115,7 +125,6 @@ _Static_assert((RASFLOW_FRAG_CACHE & (RASFLOW_FRAG_CACHE - 1)) == 0, "frag cache
 _Static_assert((RASFLOW_FLOW_MIN_BUCKETS & (RASFLOW_FLOW_MIN_BUCKETS - 1)) == 0,
 	       "buckets: power of two");
 _Static_assert(RASFLOW_FLOW_MIN_BUCKETS >= 16, "index: at least 16 slots");
-_Static_assert((RASFLOW_FLOW_SLAB & (RASFLOW_FLOW_SLAB - 1)) == 0, "slab: power of two");
 
 enum { EVB_EST = 1 << RASFLOW_EV_ESTABLISHED, EVB_RST = 1 << RASFLOW_EV_RST,
        EVB_ICMP = 1 << RASFLOW_EV_ICMP, EVB_SYN_RETRY = 1 << RASFLOW_EV_SYN_RETRY };
@@ -128,7 +137,7 @@ static inline bool is_icmp(uint8_t proto)
 /* The flow in slot s (s >= 1). */
 static inline struct rasflow_flow *at(const struct rasflow_flowtab *t, uint32_t s)
 {
-	return t->slab[(s - 1) / RASFLOW_FLOW_SLAB] + (s - 1) % RASFLOW_FLOW_SLAB;
+	return t->flows + (s - 1);
 }
 
 static inline void prefetch_w(const void *p)
@@ -394,7 +403,7 @@ static struct ient *idx_alloc(size_t n)
 
 static void update_bytes(struct rasflow_flowtab *t)
 {
-	t->st.bytes = sizeof(*t) + t->nidx * sizeof(*t->idx) + t->slab_bytes;
+	t->st.bytes = sizeof(*t) + t->nidx * sizeof(*t->idx) + t->committed;
 	t->st.buckets = t->nidx;
 }
 
@@ -416,53 +425,68 @@ static bool grow(struct rasflow_flowtab *t)
 	return true;
 }
 
-/* Add a slab of up to RASFLOW_FLOW_SLAB flow slots. Its memory is touched
- * only as slots are handed out. */
-static bool add_slab(struct rasflow_flowtab *t)
+/* Make the next step of the flow array usable; false when the reservation
+ * is used up or the kernel refuses. Its memory is touched only as slots are
+ * handed out. */
+static bool add_step(struct rasflow_flowtab *t)
 {
-	size_t n = t->o.max_flows - t->allocated;
-	struct rasflow_flow *s;
+	char *p = (char *)t->flows + t->committed;
+	size_t n;
 
-	if (n > RASFLOW_FLOW_SLAB)
-		n = RASFLOW_FLOW_SLAB;
-	if (t->nslabs == t->slab_cap) {
-		size_t cap = t->slab_cap ? t->slab_cap * 2 : 16;
-		struct rasflow_flow **ns = realloc(t->slab, cap * sizeof(*ns));
-
-		if (!ns)
-			return false;
-		t->slab_bytes += (cap - t->slab_cap) * sizeof(*ns);
-		t->slab = ns;
-		t->slab_cap = cap;
-	}
-	if (!t->chunked) {
-		s = malloc(n * sizeof(*s));
-		if (!s)
-			return false;
-		t->slab_bytes += n * sizeof(*s);
-	} else if (t->nslabs % SLABS_PER_CHUNK == 0) {
-		s = chunk_alloc(CHUNK);
-		if (!s)
-			return false;
-		t->slab_bytes += CHUNK;
-	} else {
-		s = t->slab[t->nslabs - 1] + RASFLOW_FLOW_SLAB;
-	}
-	t->slab[t->nslabs++] = s;
-	t->allocated += n;
+	if (t->committed == t->reserved)
+		return false;
+	if (mprotect(p, t->step, PROT_READ | PROT_WRITE) != 0)
+		return false;
+#ifdef MADV_HUGEPAGE
+	if (t->chunked)
+		madvise(p, t->step, MADV_HUGEPAGE);	/* a hint: failure changes nothing */
+#endif
+	t->committed += t->step;
+	n = t->committed / sizeof(struct rasflow_flow);
+	t->allocated = n < t->o.max_flows ? n : t->o.max_flows;
 	update_bytes(t);
 	return true;
 }
 
-/* A zeroed flow: from the free list, a slot never used, a new slab, or by
- * evicting the LRU flow when the cap is reached (or a slab cannot be had). */
+/* Reserve address space for the flow array: for max_flows flows, or as much
+ * as can be had (halving) when the address space is limited. */
+static bool reserve_flows(struct rasflow_flowtab *t)
+{
+	size_t want = t->o.max_flows * sizeof(struct rasflow_flow);
+	size_t align = t->chunked ? CHUNK : 0;
+
+	want = (want + t->step - 1) / t->step * t->step;
+	for (;;) {
+		void *m = mmap(NULL, want + align, PROT_NONE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+		if (m != MAP_FAILED) {
+			uintptr_t a = (uintptr_t)m;
+
+			if (align)
+				a = (a + align - 1) & ~(uintptr_t)(align - 1);
+			t->map = m;
+			t->map_bytes = want + align;
+			t->flows = (struct rasflow_flow *)a;
+			t->reserved = want;
+			return true;
+		}
+		if (want == t->step)
+			return false;
+		want = (want / 2 + t->step - 1) / t->step * t->step;
+	}
+}
+
+/* A zeroed flow: from the free list, a slot never used, a new step of the
+ * array, or by evicting the LRU flow when the cap is reached (or the array
+ * cannot grow). */
 static struct rasflow_flow *alloc_flow(struct rasflow_flowtab *t)
 {
 	struct rasflow_flow *f;
 	uint32_t s;
 
 	if (!t->free_list && t->fresh == t->allocated &&
-	    (t->allocated >= t->o.max_flows || !add_slab(t))) {
+	    (t->allocated >= t->o.max_flows || !add_step(t))) {
 		struct rasflow_flow *victim = oldest(t);
 
 		if (!victim) {
@@ -989,9 +1013,17 @@ struct rasflow_flowtab *rasflow_flowtab_new(const struct rasflow_flowtab_opts *o
 	while (IDX_GROW(t->max_idx) < t->o.max_flows)
 		t->max_idx *= 2;
 	t->chunked = t->o.max_flows * sizeof(struct rasflow_flow) >= 2 * CHUNK;
+	if (t->chunked) {
+		t->step = CHUNK;
+	} else {
+		size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+		t->step = (SLAB_BYTES + page - 1) / page * page;
+	}
 	t->nidx = RASFLOW_FLOW_MIN_BUCKETS;
 	t->idx = idx_alloc(t->nidx);
-	if (!t->idx) {
+	if (!t->idx || !reserve_flows(t)) {
+		free(t->idx);
 		free(t);
 		return NULL;
 	}
@@ -1009,9 +1041,8 @@ void rasflow_flowtab_free(struct rasflow_flowtab *t)
 {
 	if (!t)
 		return;
-	for (size_t i = 0; i < t->nslabs; i += t->chunked ? SLABS_PER_CHUNK : 1)
-		free(t->slab[i]);
-	free(t->slab);
+	if (t->map)
+		munmap(t->map, t->map_bytes);
 	free(t->idx);
 	free(t);
 }

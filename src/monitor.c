@@ -44,8 +44,8 @@ struct medge {
 };
 
 /* A SYN, or a first datagram of a rule that expects replies, being timed.
- * The flow's memory stays valid (slab); id tells whether it is still the
- * same flow. */
+ * The flow's memory stays valid (flow.c never gives it back before the
+ * table is freed); id tells whether it is still the same flow. */
 struct pending {
 	struct rasflow_flow *f;
 	uint64_t id;

@@ -13,8 +13,9 @@
  * array) plus nDPI state while detection runs, so 1,000,000 flows is about
  * 250 MB: affordable on a RAS server or a capture laptop, and an order of
  * magnitude above the concurrent flows of a large farm (thousands of
- * sessions x a handful of connections each). Memory is taken in slabs as
- * flows appear, so ordinary captures never pay for the cap; reaching it
+ * sessions x a handful of connections each). Address space is reserved for
+ * the cap, memory taken a step at a time as flows appear, so ordinary
+ * captures never pay for the cap; reaching it
  * means a scan or flood, and eviction then bounds the damage. */
 #define RASFLOW_DEF_MAX_FLOWS		1000000
 
@@ -52,9 +53,9 @@
  * packet arriving for a flow already past its timeout still starts a new one. */
 #define RASFLOW_FLOW_SWEEP_US		1000000
 
-/* Flow slots per slab (power of two), about 200 KB. Small tables malloc a
- * slab at a time; tables whose cap needs 4 MB or more carve slabs from
- * 2 MB-aligned chunks that may get transparent huge pages (flow.c). */
+/* Flow slots made usable at a time (about 200 KB) in small tables; tables
+ * whose cap needs 4 MB or more grow by 2 MB-aligned chunks that may get
+ * transparent huge pages (flow.c). */
 #define RASFLOW_FLOW_SLAB		1024
 
 /* Initial slots of the open-addressed flow index (power of two, >= 16). It
