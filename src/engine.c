@@ -110,7 +110,7 @@ void rasflow_engine_ahead(struct rasflow_engine *e, int dlt, const uint8_t *byte
 	if (fr->dec == RASFLOW_DEC_OK) {
 		rasflow_flowtab_hint(e->ft, &fr->pkt, &fr->hint);
 	} else {
-		fr->hint.stage = 3;
+		fr->hint.stage = 2;
 		fr->hint.hashed = false;
 	}
 }

@@ -5,8 +5,8 @@
  * tuple; each index slot holds the flow's full 32-bit hash beside its slot
  * number, so a probe never touches a flow whose hash differs (on a big table
  * every flow touched is a cache miss: see docs/performance.md). Every flow
- * also sits on one of five timeout-class lists kept in order of last
- * activity, so expiry and LRU eviction look only at list heads. No
+ * also sits in one of five timeout-class queues kept in order of last
+ * activity, so expiry and LRU eviction look only at queue heads. No
  * reassembly, no classification, no allocation per packet: the flow array's
  * address space is reserved for the cap at once and made usable a step at a
  * time as flows are created.
@@ -38,8 +38,10 @@
 #include "hash.h"
 
 /* The design budget is 256 bytes per flow including its share of the index
- * (at most 2 / 0.75 index slots of 8 bytes each, right after a doubling). */
-_Static_assert(sizeof(struct rasflow_flow) <= 256 - 22, "struct rasflow_flow too big");
+ * (at most 2 / 0.75 index slots of 8 bytes each, right after a doubling),
+ * its qseq word and its share of the class queues (at most 2 entries of 8
+ * bytes, plus QSLACK and the blocks' slack). */
+_Static_assert(sizeof(struct rasflow_flow) <= 256 - 22 - 4 - 17, "struct rasflow_flow too big");
 
 #define IPPROTO_TCP_ 6
 #define IPPROTO_UDP_ 17
@@ -48,16 +50,56 @@ _Static_assert(sizeof(struct rasflow_flow) <= 256 - 22, "struct rasflow_flow too
 
 /*
  * Timeout classes. A flow's class (kept in f->end_state) picks its timeout.
- * Each class has its own list ordered by f->touched, which only grows (it is
- * the table's packet clock, clamped so it never goes back), and the class
- * timeout is a constant: so a list head is the first of its class to expire,
- * a sweep pops expired heads and stops at the first live head of each class,
- * and the global LRU flow is the oldest of five heads.
+ * Each class has its own queue ordered by f->touched, which only grows (it
+ * is the table's packet clock, clamped so it never goes back), and the class
+ * timeout is a constant: so a queue head is the first of its class to
+ * expire, a sweep pops expired heads and stops at the first live head of
+ * each class, and the global LRU flow is the oldest of five heads.
+ *
+ * The queues are lazy: a touch appends (slot, sequence number) at the tail
+ * of the flow's class queue and records the number in qseq[slot]; the
+ * flow's earlier entry is not looked for, it just stops matching. Entries
+ * that do not match are dropped when they reach the head, or all at once by
+ * compact() when the queues hold twice the live flows (plus QSLACK). So a
+ * touch writes only the queue's tail and one word of the dense qseq array,
+ * where a linked list wrote two neighbouring flows anywhere in memory (67
+ * instructions and two cache misses a packet; docs/performance.md). The
+ * order is the same: exact LRU.
  */
 enum tclass { TC_SYN, TC_EST, TC_CLOSING, TC_UDP, TC_OTHER, TC_COUNT };
 
-struct lru {
-	uint32_t head, tail;			/* slot numbers; head = least recently touched */
+/* Queue entries live in blocks of QBLOCK (8 KB with the link), taken from a
+ * pool that only grows: the queues hold at most 2 * flows + QSLACK + 1
+ * entries. compact() numbers the live entries afresh from 1, and also runs
+ * when the numbers reach QSEQ_MAX, so 32 bits never wrap. */
+#define QBLOCK		1023
+#define QSLACK		4096
+#define QSEQ_MAX	(1U << 31)
+
+struct qent {
+	uint32_t slot, seq;
+};
+
+struct qblock {
+	struct qblock *next;
+	struct qent e[QBLOCK];
+};
+
+struct cq {
+	struct qblock *head, *tail;		/* NULL when empty */
+	uint32_t hpos, tpos;			/* first entry in head, end of entries in tail */
+	uint32_t last;				/* sequence number of the latest entry */
+};
+
+/* Address space reserved up front (PROT_NONE: no memory, no commit charge)
+ * and made usable from its start a step at a time. */
+struct vmarea {
+	char *base;
+	void *map;				/* the mapping: map_bytes from map */
+	size_t map_bytes;
+	size_t reserved, committed;		/* bytes from base */
+	size_t step;
+	bool huge;				/* steps are 2 MB chunks: ask for huge pages */
 };
 
 /* One index slot: the flow's hash next to its slot number. */
@@ -72,10 +114,9 @@ struct ient {
 #define IDX_GROW(n)	((n) / 4 * 3)
 #define IDX_FULL(n)	((n) / 8 * 7)
 
-/* The flow array: address space for max_flows flows is reserved when the
- * table is made (PROT_NONE: no memory, no commit charge), then made usable
- * from its start one step at a time, so a slot maps to its flow with one
- * multiply. (Separately allocated slabs, which this replaced, cost a
+/* The flow array (and qseq beside it): address space for max_flows flows
+ * is reserved when the table is made, then made usable from its start one
+ * step at a time, so a slot maps to its flow with one multiply. (Separately allocated slabs, which this replaced, cost a
  * dependent load per mapping: the engine took 25 % longer on the stress
  * capture; docs/performance.md.)
  * Big tables step by 2 MB-aligned chunks the kernel may back with
@@ -102,18 +143,18 @@ struct rasflow_flowtab {
 	struct ient *idx;			/* open-addressed index */
 	size_t nidx;				/* its slots, a power of two */
 	size_t max_idx;				/* growth stops here */
-	struct lru lru[TC_COUNT];
+	struct cq q[TC_COUNT];			/* class queues */
+	uint32_t *qseq;				/* per slot: its flow's live queue entry, 0 = none */
+	uint32_t seq;				/* latest sequence number handed out */
+	size_t qlen;				/* entries in all queues, live or not */
+	struct qblock *qfree;			/* block pool */
+	size_t qblock_bytes;			/* memory of all blocks made */
 	rasflow_ts tmo[TC_COUNT];		/* class timeouts in microseconds */
-	struct rasflow_flow *flows;		/* slot s is flows[s - 1] */
-	void *map;				/* the reservation: map_bytes from map */
-	size_t map_bytes;
-	size_t reserved;			/* bytes of flows[] reserved ... */
-	size_t committed;			/* ... and usable (a multiple of step) */
-	size_t step;				/* CHUNK (big tables) or a page-rounded slab */
-	bool chunked;				/* big table: steps are huge-page chunks */
+	struct rasflow_flow *flows;		/* slot s is flows[s - 1], in fa */
+	struct vmarea fa, qa;			/* the flow array; qseq's */
 	size_t allocated;			/* flow slots usable so far */
 	size_t fresh;				/* slots 1..fresh have been handed out once */
-	uint32_t free_list;			/* ended flows' slots, linked through lru_next */
+	uint32_t free_list;			/* ended flows' slots, linked through free_next */
 	uint64_t next_id;
 	rasflow_ts now;				/* latest packet time seen */
 	rasflow_ts next_sweep;
@@ -283,58 +324,175 @@ static enum tclass tclass_of(const struct rasflow_flow *f)
 	return f->proto == IPPROTO_UDP_ ? TC_UDP : TC_OTHER;
 }
 
-static void lru_unlink(struct rasflow_flowtab *t, struct rasflow_flow *f)
+/* An empty block from the pool, or a new one; NULL when out of memory. */
+static struct qblock *block_get(struct rasflow_flowtab *t)
 {
-	struct lru *l = &t->lru[f->end_state];
+	struct qblock *b = t->qfree;
 
-	if (f->lru_prev)
-		at(t, f->lru_prev)->lru_next = f->lru_next;
-	else
-		l->head = f->lru_next;
-	if (f->lru_next)
-		at(t, f->lru_next)->lru_prev = f->lru_prev;
-	else
-		l->tail = f->lru_prev;
-	f->lru_prev = f->lru_next = 0;
+	if (b) {
+		t->qfree = b->next;
+	} else {
+		b = malloc(sizeof(*b));
+		if (!b)
+			return NULL;
+		t->qblock_bytes += sizeof(*b);
+		t->st.bytes += sizeof(*b);
+	}
+	b->next = NULL;
+	return b;
 }
 
-static void lru_append(struct rasflow_flowtab *t, struct rasflow_flow *f)
+static void block_put(struct rasflow_flowtab *t, struct qblock *b)
 {
-	struct lru *l = &t->lru[f->end_state];
-
-	f->lru_next = 0;
-	f->lru_prev = l->tail;
-	if (l->tail)
-		at(t, l->tail)->lru_next = f->slot;
-	else
-		l->head = f->slot;
-	l->tail = f->slot;
+	b->next = t->qfree;
+	t->qfree = b;
 }
 
-/* Start loading the list neighbours touch() will write, so those misses
- * overlap the packet's other work instead of following it. */
-static inline void prefetch_links(const struct rasflow_flowtab *t, const struct rasflow_flow *f)
+/* Give queue q a new empty tail block; false when out of memory. */
+__attribute__((noinline))
+static bool q_grow(struct rasflow_flowtab *t, struct cq *q)
 {
-	if (f->lru_prev)
-		prefetch_w(&at(t, f->lru_prev)->lru_prev);
-	if (f->lru_next)
-		prefetch_w(&at(t, f->lru_next)->lru_prev);
+	struct qblock *b = block_get(t);
+
+	if (!b)
+		return false;
+	if (q->tail)
+		q->tail->next = b;
+	else
+		q->head = b, q->hpos = 0;
+	q->tail = b;
+	q->tpos = 0;
+	return true;
+}
+
+/* Record a touch of the flow in slot s at the tail of queue c; false (and
+ * nothing changed) when a block is needed and none can be had. */
+static inline bool q_append(struct rasflow_flowtab *t, int c, uint32_t s)
+{
+	struct cq *q = &t->q[c];
+	struct qent *e;
+
+	if (__builtin_expect(!q->tail || q->tpos == QBLOCK, 0) && !q_grow(t, q))
+		return false;
+	e = &q->tail->e[q->tpos++];
+	e->slot = s;
+	e->seq = ++t->seq;
+	q->last = t->seq;
+	t->qseq[s] = t->seq;
+	t->qlen++;
+	return true;
+}
+
+/* Drop the head entry of queue c (which is not empty). */
+static void q_pop(struct rasflow_flowtab *t, int c)
+{
+	struct cq *q = &t->q[c];
+	struct qblock *b = q->head;
+
+	q->hpos++;
+	t->qlen--;
+	if (b == q->tail) {
+		if (q->hpos == q->tpos) {
+			block_put(t, b);
+			q->head = q->tail = NULL;
+		}
+	} else if (q->hpos == QBLOCK) {
+		q->head = b->next;
+		q->hpos = 0;
+		block_put(t, b);
+	}
+}
+
+/* The slot of the oldest flow of class c, dropping stale entries before it;
+ * 0 when the class has no flow. */
+static uint32_t q_front(struct rasflow_flowtab *t, int c)
+{
+	struct cq *q = &t->q[c];
+
+	while (q->head) {
+		const struct qent *e = &q->head->e[q->hpos];
+
+		if (t->qseq[e->slot] == e->seq)
+			return e->slot;
+		q_pop(t, c);
+	}
+	return 0;
+}
+
+/* Drop every stale entry, keeping the order of the others, number them
+ * afresh, and give the blocks that frees back to the pool. */
+__attribute__((noinline))
+static void compact(struct rasflow_flowtab *t)
+{
+	t->qlen = 0;
+	t->seq = 0;
+	for (int c = 0; c < TC_COUNT; c++) {
+		struct cq *q = &t->q[c];
+		struct qblock *rb = q->head, *wb = q->head, *b;
+		uint32_t ri = q->hpos, wi = q->hpos;
+
+		q->last = 0;
+		if (!rb)
+			continue;
+		for (;;) {
+			uint32_t end = rb == q->tail ? q->tpos : QBLOCK;
+
+			for (; ri < end; ri++) {
+				if (t->qseq[rb->e[ri].slot] != rb->e[ri].seq)
+					continue;
+				if (wi == QBLOCK) {	/* the reader is ahead: wb->next exists */
+					wb = wb->next;
+					wi = 0;
+				}
+				wb->e[wi].slot = rb->e[ri].slot;
+				wb->e[wi].seq = ++t->seq;
+				t->qseq[rb->e[ri].slot] = t->seq;
+				q->last = t->seq;
+				wi++;
+				t->qlen++;
+			}
+			if (rb == q->tail)
+				break;
+			rb = rb->next;
+			ri = 0;
+		}
+		for (b = wb->next; b;) {
+			struct qblock *n = b->next;
+
+			block_put(t, b);
+			b = n;
+		}
+		wb->next = NULL;
+		q->tail = wb;
+		q->tpos = wi;
+		if (wb == q->head && wi == q->hpos) {
+			block_put(t, wb);
+			q->head = q->tail = NULL;
+		}
+	}
+}
+
+/* After appends: keep the queues within their bound. */
+static inline void q_bound(struct rasflow_flowtab *t)
+{
+	if (__builtin_expect(t->qlen > 2 * t->st.active + QSLACK || t->seq >= QSEQ_MAX, 0))
+		compact(t);
 }
 
 /* Mark activity: the flow moves to the young end of its (maybe new) class.
- * Already there (the class's latest flow, class unchanged): only the time. */
-static void touch(struct rasflow_flowtab *t, struct rasflow_flow *f)
+ * Already there (the class's latest flow, class unchanged): only the time.
+ * Without memory for a queue block the flow keeps its place and class. */
+static inline void touch(struct rasflow_flowtab *t, struct rasflow_flow *f)
 {
 	uint8_t c = (uint8_t)tclass_of(f);
 
-	if (c == f->end_state && t->lru[c].tail == f->slot) {
-		f->touched = t->now;
-		return;
-	}
-	lru_unlink(t, f);
-	f->end_state = c;
 	f->touched = t->now;
-	lru_append(t, f);
+	if (c == f->end_state && t->qseq[f->slot] == t->q[c].last)
+		return;
+	if (!q_append(t, c, f->slot))
+		return;
+	f->end_state = c;
+	q_bound(t);
 }
 
 static bool timed_out(const struct rasflow_flowtab *t, const struct rasflow_flow *f,
@@ -347,27 +505,28 @@ static bool timed_out(const struct rasflow_flowtab *t, const struct rasflow_flow
 static void end_flow(struct rasflow_flowtab *t, struct rasflow_flow *f, enum rasflow_flow_end why)
 {
 	idx_remove(t, f);
-	lru_unlink(t, f);
+	t->qseq[f->slot] = 0;			/* its queue entry is stale now */
 	t->st.active--;
 	t->st.ended++;
 	if (t->h.on_end)
 		t->h.on_end(t->h.user, f, why);
 	f->id = 0;
-	f->lru_next = t->free_list;
+	f->free_next = t->free_list;
 	t->free_list = f->slot;
 }
 
 /* The least recently touched flow of all classes, or NULL when empty. */
-static struct rasflow_flow *oldest(const struct rasflow_flowtab *t)
+static struct rasflow_flow *oldest(struct rasflow_flowtab *t)
 {
 	struct rasflow_flow *best = NULL;
 
 	for (int c = 0; c < TC_COUNT; c++) {
+		uint32_t s = q_front(t, c);
 		struct rasflow_flow *f;
 
-		if (t->lru[c].head == 0)
+		if (s == 0)
 			continue;
-		f = at(t, t->lru[c].head);
+		f = at(t, s);
 		if (!best || f->touched < best->touched)
 			best = f;
 	}
@@ -403,7 +562,8 @@ static struct ient *idx_alloc(size_t n)
 
 static void update_bytes(struct rasflow_flowtab *t)
 {
-	t->st.bytes = sizeof(*t) + t->nidx * sizeof(*t->idx) + t->committed;
+	t->st.bytes = sizeof(*t) + t->nidx * sizeof(*t->idx) + t->fa.committed +
+		      t->qa.committed + t->qblock_bytes;
 	t->st.buckets = t->nidx;
 }
 
@@ -425,56 +585,75 @@ static bool grow(struct rasflow_flowtab *t)
 	return true;
 }
 
-/* Make the next step of the flow array usable; false when the reservation
- * is used up or the kernel refuses. Its memory is touched only as slots are
- * handed out. */
-static bool add_step(struct rasflow_flowtab *t)
+/* Reserve want bytes (rounded up to step), or as much as can be had,
+ * halving, when the address space is limited; false when not one step. */
+static bool vm_reserve(struct vmarea *a, size_t want, size_t step, bool huge)
 {
-	char *p = (char *)t->flows + t->committed;
-	size_t n;
+	size_t align = huge ? CHUNK : 0;
 
-	if (t->committed == t->reserved)
-		return false;
-	if (mprotect(p, t->step, PROT_READ | PROT_WRITE) != 0)
-		return false;
-#ifdef MADV_HUGEPAGE
-	if (t->chunked)
-		madvise(p, t->step, MADV_HUGEPAGE);	/* a hint: failure changes nothing */
-#endif
-	t->committed += t->step;
-	n = t->committed / sizeof(struct rasflow_flow);
-	t->allocated = n < t->o.max_flows ? n : t->o.max_flows;
-	update_bytes(t);
-	return true;
-}
-
-/* Reserve address space for the flow array: for max_flows flows, or as much
- * as can be had (halving) when the address space is limited. */
-static bool reserve_flows(struct rasflow_flowtab *t)
-{
-	size_t want = t->o.max_flows * sizeof(struct rasflow_flow);
-	size_t align = t->chunked ? CHUNK : 0;
-
-	want = (want + t->step - 1) / t->step * t->step;
+	a->step = step;
+	a->huge = huge;
+	want = (want + step - 1) / step * step;
 	for (;;) {
 		void *m = mmap(NULL, want + align, PROT_NONE,
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
 		if (m != MAP_FAILED) {
-			uintptr_t a = (uintptr_t)m;
+			uintptr_t p = (uintptr_t)m;
 
 			if (align)
-				a = (a + align - 1) & ~(uintptr_t)(align - 1);
-			t->map = m;
-			t->map_bytes = want + align;
-			t->flows = (struct rasflow_flow *)a;
-			t->reserved = want;
+				p = (p + align - 1) & ~(uintptr_t)(align - 1);
+			a->map = m;
+			a->map_bytes = want + align;
+			a->base = (char *)p;
+			a->reserved = want;
 			return true;
 		}
-		if (want == t->step)
+		if (want == step)
 			return false;
-		want = (want / 2 + t->step - 1) / t->step * t->step;
+		want = (want / 2 + step - 1) / step * step;
 	}
+}
+
+/* Make the next step usable; false when the reservation is used up or the
+ * kernel refuses. Its memory is touched only when used. */
+static bool vm_grow(struct vmarea *a)
+{
+	char *p = a->base + a->committed;
+
+	if (a->committed == a->reserved || mprotect(p, a->step, PROT_READ | PROT_WRITE) != 0)
+		return false;
+#ifdef MADV_HUGEPAGE
+	if (a->huge)
+		madvise(p, a->step, MADV_HUGEPAGE);	/* a hint: failure changes nothing */
+#endif
+	a->committed += a->step;
+	return true;
+}
+
+static void vm_free(struct vmarea *a)
+{
+	if (a->map)
+		munmap(a->map, a->map_bytes);
+}
+
+/* Make more flow slots usable: a step of the flow array, and qseq for it.
+ * False when neither can grow. */
+static bool add_step(struct rasflow_flowtab *t)
+{
+	size_t n, nq, before = t->allocated;
+
+	if (!vm_grow(&t->fa))
+		return false;
+	n = t->fa.committed / sizeof(struct rasflow_flow);
+	if (n > t->o.max_flows)
+		n = t->o.max_flows;
+	while (t->qa.committed / sizeof(*t->qseq) < n + 1 && vm_grow(&t->qa))
+		;
+	nq = t->qa.committed / sizeof(*t->qseq);
+	t->allocated = nq > 0 && nq - 1 < n ? nq - 1 : n;
+	update_bytes(t);
+	return t->allocated > before;
 }
 
 /* A zeroed flow: from the free list, a slot never used, a new step of the
@@ -499,7 +678,7 @@ static struct rasflow_flow *alloc_flow(struct rasflow_flowtab *t)
 	if (t->free_list) {
 		s = t->free_list;
 		f = at(t, s);
-		t->free_list = f->lru_next;
+		t->free_list = f->free_next;
 	} else {
 		s = (uint32_t)++t->fresh;
 		f = at(t, s);
@@ -526,20 +705,26 @@ static struct rasflow_flow *new_flow(struct rasflow_flowtab *t, uint32_t h, uint
 	f = alloc_flow(t);
 	if (!f)
 		return NULL;
+	f->proto = proto;
+	f->end_state = (uint8_t)tclass_of(f);
+	if (!q_append(t, f->end_state, f->slot)) {
+		f->free_next = t->free_list;	/* no memory for its queue entry */
+		t->free_list = f->slot;
+		t->st.nomem++;
+		return NULL;
+	}
 	f->id = ++t->next_id;
 	f->src = *src;
 	f->dst = *dst;
 	f->sport = sport;
 	f->dport = dport;
-	f->proto = proto;
 	f->hash = h;
 	idx_insert(t->idx, t->nidx, h, f->slot);
-	f->end_state = (uint8_t)tclass_of(f);
 	f->touched = t->now;
-	lru_append(t, f);
 	t->st.created++;
 	if (++t->st.active > t->st.peak)
 		t->st.peak = t->st.active;
+	q_bound(t);
 	return f;
 }
 
@@ -786,8 +971,6 @@ static struct rasflow_flow *packet(struct rasflow_flowtab *t, const struct rasfl
 	dp = is_icmp(p->proto) ? 0 : p->dport;
 	h = hash ? *hash : hash_tuple(t, p->proto, &p->src, sp, &p->dst, dp);
 	f = lookup_hinted(t, slot, h, p->proto, &p->src, sp, &p->dst, dp);
-	if (f)
-		prefetch_links(t, f);
 	if (f && timed_out(t, f, t->now)) {
 		t->st.expired++;
 		end_flow(t, f, RASFLOW_END_TIMEOUT);
@@ -893,7 +1076,7 @@ void rasflow_flowtab_hint(const struct rasflow_flowtab *t, const struct rasflow_
 {
 	h->slot = 0;
 	h->hash = 0;
-	h->stage = 3;
+	h->stage = 2;
 	h->hashed = packet_key_hash(t, p, &h->hash);
 	if (!h->hashed)
 		return;
@@ -901,36 +1084,32 @@ void rasflow_flowtab_hint(const struct rasflow_flowtab *t, const struct rasflow_
 	h->stage = 1;
 }
 
-/* Stage 1: find the flow by hash alone (the index line is loaded by now)
- * and load the three lines that hold its hot fields (flow.h: a flow is 200
- * bytes at any 8-byte offset within a line, so they may start up to 56
- * bytes into the first). Stage 2: load its list neighbours. */
+/* Find the flow by hash alone (the index line is loaded by now) and load
+ * the three lines that hold its hot fields (flow.h: a flow is 192 bytes at
+ * any 8-byte offset within a line, so they may start up to 56 bytes into
+ * the first) and its qseq word, which touch() reads. */
 void rasflow_flowtab_hint_step(const struct rasflow_flowtab *t, struct rasflow_flow_hint *h)
 {
 	size_t mask = t->nidx - 1;
 
-	if (h->stage == 1) {
-		h->stage = 3;
-		for (size_t i = h->hash & mask; t->idx[i].slot != 0; i = (i + 1) & mask) {
-			if (t->idx[i].hash == h->hash) {
-				const char *f = (const char *)at(t, t->idx[i].slot);
+	if (h->stage != 1)
+		return;
+	h->stage = 2;
+	for (size_t i = h->hash & mask; t->idx[i].slot != 0; i = (i + 1) & mask) {
+		if (t->idx[i].hash == h->hash) {
+			const char *f = (const char *)at(t, t->idx[i].slot);
 
-				h->slot = t->idx[i].slot;
-				prefetch_w(f);
-				prefetch_w(f + 64);
-				prefetch_w(f + 128);
-				h->stage = 2;
-				break;
-			}
+			h->slot = t->idx[i].slot;
+			prefetch_w(f);
+			prefetch_w(f + 64);
+			prefetch_w(f + 128);
+			prefetch_w(&t->qseq[h->slot]);
+			return;
 		}
-	} else if (h->stage == 2) {
-		h->stage = 3;
-		if (h->slot <= t->fresh)
-			prefetch_links(t, at(t, h->slot));
 	}
 }
 
-/* Pop expired heads of the class lists, earliest deadline first, so flows
+/* Pop expired heads of the class queues, earliest deadline first, so flows
  * end in the order their timeouts fell due. */
 void rasflow_flowtab_expire(struct rasflow_flowtab *t, rasflow_ts now)
 {
@@ -939,12 +1118,13 @@ void rasflow_flowtab_expire(struct rasflow_flowtab *t, rasflow_ts now)
 		rasflow_ts best_dl = 0;
 
 		for (int c = 0; c < TC_COUNT; c++) {
+			uint32_t s = q_front(t, c);
 			struct rasflow_flow *f;
 			rasflow_ts dl;
 
-			if (t->lru[c].head == 0)
+			if (s == 0)
 				continue;
-			f = at(t, t->lru[c].head);
+			f = at(t, s);
 			dl = f->touched + t->tmo[c];
 			if (dl <= now && (!best || dl < best_dl)) {
 				best = f;
@@ -998,6 +1178,8 @@ struct rasflow_flowtab *rasflow_flowtab_new(const struct rasflow_flowtab_opts *o
 					    const struct rasflow_flow_hooks *hooks)
 {
 	struct rasflow_flowtab *t = calloc(1, sizeof(*t));
+	size_t page;
+	bool huge;
 
 	if (!t)
 		return NULL;
@@ -1012,21 +1194,22 @@ struct rasflow_flowtab *rasflow_flowtab_new(const struct rasflow_flowtab_opts *o
 	t->max_idx = RASFLOW_FLOW_MIN_BUCKETS;
 	while (IDX_GROW(t->max_idx) < t->o.max_flows)
 		t->max_idx *= 2;
-	t->chunked = t->o.max_flows * sizeof(struct rasflow_flow) >= 2 * CHUNK;
-	if (t->chunked) {
-		t->step = CHUNK;
-	} else {
-		size_t page = (size_t)sysconf(_SC_PAGESIZE);
-
-		t->step = (SLAB_BYTES + page - 1) / page * page;
-	}
+	huge = t->o.max_flows * sizeof(struct rasflow_flow) >= 2 * CHUNK;
+	page = (size_t)sysconf(_SC_PAGESIZE);
 	t->nidx = RASFLOW_FLOW_MIN_BUCKETS;
 	t->idx = idx_alloc(t->nidx);
-	if (!t->idx || !reserve_flows(t)) {
+	if (!t->idx ||
+	    !vm_reserve(&t->fa, t->o.max_flows * sizeof(struct rasflow_flow),
+			huge ? CHUNK : (SLAB_BYTES + page - 1) / page * page, huge) ||
+	    !vm_reserve(&t->qa, (t->o.max_flows + 1) * sizeof(*t->qseq),
+			huge ? CHUNK : page, huge)) {
+		vm_free(&t->fa);
 		free(t->idx);
 		free(t);
 		return NULL;
 	}
+	t->flows = (struct rasflow_flow *)t->fa.base;
+	t->qseq = (uint32_t *)t->qa.base;
 	t->tmo[TC_SYN] = (rasflow_ts)t->o.to.syn * 1000000;
 	t->tmo[TC_EST] = (rasflow_ts)t->o.to.established * 1000000;
 	t->tmo[TC_CLOSING] = (rasflow_ts)t->o.to.closing * 1000000;
@@ -1041,8 +1224,24 @@ void rasflow_flowtab_free(struct rasflow_flowtab *t)
 {
 	if (!t)
 		return;
-	if (t->map)
-		munmap(t->map, t->map_bytes);
+	vm_free(&t->fa);
+	vm_free(&t->qa);
+	for (int c = 0; c < TC_COUNT; c++) {
+		struct qblock *b = t->q[c].head;
+
+		while (b) {
+			struct qblock *n = b->next;
+
+			free(b);
+			b = n;
+		}
+	}
+	while (t->qfree) {
+		struct qblock *n = t->qfree->next;
+
+		free(t->qfree);
+		t->qfree = n;
+	}
 	free(t->idx);
 	free(t);
 }
@@ -1052,11 +1251,21 @@ const struct rasflow_flowtab_stats *rasflow_flowtab_stats(const struct rasflow_f
 	return &t->st;
 }
 
-/* Walks the five class lists: every flow in the table once, in no useful order. */
+/* Walks the five class queues: every flow in the table once, in no useful
+ * order. */
 void rasflow_flowtab_foreach(struct rasflow_flowtab *t,
 			     void (*fn)(void *user, struct rasflow_flow *f), void *user)
 {
-	for (int c = 0; c < TC_COUNT; c++)
-		for (uint32_t s = t->lru[c].head; s != 0; s = at(t, s)->lru_next)
-			fn(user, at(t, s));
+	for (int c = 0; c < TC_COUNT; c++) {
+		const struct cq *q = &t->q[c];
+
+		for (const struct qblock *b = q->head; b; b = b->next) {
+			uint32_t i = b == q->head ? q->hpos : 0;
+			uint32_t end = b == q->tail ? q->tpos : QBLOCK;
+
+			for (; i < end; i++)
+				if (t->qseq[b->e[i].slot] == b->e[i].seq)
+					fn(user, at(t, b->e[i].slot));
+		}
+	}
 }

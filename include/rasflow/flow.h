@@ -41,9 +41,9 @@ typedef uint64_t rasflow_ts;
 
 struct rasflow_flow {
 	/* Laid out hottest first for the per-packet path (lookup compares the
-	 * identity, every packet updates the counters and the table's links):
-	 * all of it lies in the first 140 bytes (up to hash), which the three
-	 * cache lines from the flow's start cover at any 8-byte alignment. */
+	 * identity, every packet updates the counters and the TCP state): all
+	 * of it lies in the first 132 bytes (up to hash), which the three cache
+	 * lines from the flow's start cover at any 8-byte alignment. */
 
 	/* identity, as initiator -> responder */
 	struct rasflow_addr src, dst;	/* initiator, responder */
@@ -58,7 +58,6 @@ struct rasflow_flow {
 
 	/* table bookkeeping: not for users */
 	rasflow_ts touched;		/* latest packet time (never going back) it was touched */
-	uint32_t lru_prev, lru_next;	/* class list neighbours (table slot numbers, 0 = none) */
 
 	uint64_t bytes[2];		/* IP bytes on the wire */
 	rasflow_ts first[2], last[2];	/* 0 when that direction saw nothing */
@@ -89,6 +88,7 @@ struct rasflow_flow {
 	/* ICMP / ICMPv6 destination unreachable quoting this flow */
 	uint8_t icmp_type, icmp_code;	/* of the first one */
 	uint16_t icmp_errors;		/* saturating */
+	uint32_t free_next;		/* table bookkeeping: next free slot while unused */
 	rasflow_ts icmp_first;
 	struct rasflow_addr icmp_from;	/* who sent the first one (target or a router) */
 };
@@ -158,13 +158,13 @@ struct rasflow_flow *rasflow_flowtab_packet(struct rasflow_flowtab *t, const str
 
 /* Read-ahead for a packet that will reach rasflow_flowtab_packet a few
  * packets later: rasflow_flowtab_hint starts loading its index slot, each
- * rasflow_flowtab_hint_step the next thing the packet will touch (its flow,
- * then that flow's list neighbours). Only cache hints: the table is not
- * changed, and a stale hint costs nothing but the wasted load. */
+ * rasflow_flowtab_hint_step the next thing the packet will touch (its flow).
+ * Only cache hints: the table is not changed, and a stale hint costs
+ * nothing but the wasted load. */
 struct rasflow_flow_hint {
 	uint32_t hash;			/* of the tuple the packet looks up, when hashed */
 	uint32_t slot;			/* flow found in the index, 0 = none yet */
-	uint8_t stage;			/* next step to take; 3 = nothing left */
+	uint8_t stage;			/* next step to take; 2 = nothing left */
 	bool hashed;			/* hash is valid */
 };
 

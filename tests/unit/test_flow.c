@@ -20,6 +20,7 @@ struct rec {
 	int why[3];			/* on_end count per reason */
 	struct rasflow_flow last_end;	/* copy: the flow is freed after on_end */
 	uint64_t end_ids[16];
+	uint64_t end_order[64];		/* the first 64 ends' flow ids */
 	const uint16_t *svc;		/* service ports, 0-terminated */
 	int want_first;			/* on_new sets want_pkts, cleared after this many */
 };
@@ -73,6 +74,8 @@ static void h_end(void *u, struct rasflow_flow *f, enum rasflow_flow_end why)
 
 	if (r->ends < 16)
 		r->end_ids[r->ends] = f->id;
+	if (r->ends < 64)
+		r->end_order[r->ends] = f->id;
 	r->ends++;
 	r->why[why]++;
 	r->last_end = *f;
@@ -618,6 +621,71 @@ Test(flow, eviction_at_cap, .init = setup_cap4)
 	/* flow 0 is still there */
 	udp("10.0.0.1", 1000, "10.0.0.2", 53, 10, T0 + 12);
 	cr_assert_eq(st()->created, 5);
+}
+
+static void count_flow(void *user, struct rasflow_flow *f)
+{
+	(void)f;
+	(*(int *)user)++;
+}
+
+static void setup_cap100(void)
+{
+	struct rasflow_flowtab_opts o;
+
+	rasflow_flowtab_default_opts(&o);
+	o.max_flows = 100;
+	setup_with(&o, NULL);
+	rec.want_first = 0;
+}
+
+/* The class queues are lazy (flow.c): each touch appends an entry and old
+ * ones are dropped in bulk every few thousand packets. Over many such
+ * rounds, and across a change of class (TCP SYN -> established), the LRU
+ * order, the walk and the memory bound must stay exact. */
+Test(flow, lru_order_survives_many_touches, .init = setup_cap100)
+{
+	uint64_t id[100];
+	size_t bytes;
+	int n = 0;
+
+	/* 50 UDP flows, then 50 TCP attempts that become established */
+	for (int i = 0; i < 50; i++)
+		id[i] = udp("10.0.0.1", (uint16_t)(1000 + i), "10.0.0.2", 53, 10, T0)->id;
+	for (int i = 50; i < 100; i++) {
+		id[i] = tcp("10.0.0.1", (uint16_t)(1000 + i), "10.0.0.2", 443, S, 0, T0)->id;
+		tcp("10.0.0.2", 443, "10.0.0.1", (uint16_t)(1000 + i), S | A, 0, T0);
+	}
+	for (int i = 50; i < 100; i++)
+		tcp("10.0.0.1", (uint16_t)(1000 + i), "10.0.0.2", 443, A, 0, T0 + 1);
+	bytes = st()->bytes;
+	/* the odd flows of each half, over and over, in order; the even ones
+	 * never again */
+	for (int r = 0; r < 1000; r++)
+		for (int i = 1; i < 100; i += 2) {
+			rasflow_ts ts = T0 + 2 + (rasflow_ts)(r * 100 + i);
+
+			if (i < 50)
+				udp("10.0.0.2", 53, "10.0.0.1", (uint16_t)(1000 + i), 10, ts);
+			else
+				tcp("10.0.0.2", 443, "10.0.0.1", (uint16_t)(1000 + i), A, 100, ts);
+		}
+	/* 50,000 touches; the queues keep at most 2 x 100 + 4096 entries,
+	 * 8 KB blocks of 1023 */
+	cr_assert_leq(st()->bytes - bytes, 6 * 8192, "queues grew by %zu bytes", st()->bytes - bytes);
+	rasflow_flowtab_foreach(tab, count_flow, &n);
+	cr_assert_eq(n, 100, "every flow walked once");
+	cr_assert_eq(st()->active, 100);
+	/* 60 new flows evict the 50 even ones, oldest first, then the first
+	 * ten odd ones in the order of their last packets */
+	for (int i = 0; i < 60; i++)
+		udp("10.0.0.3", (uint16_t)(2000 + i), "10.0.0.2", 53, 10, T0 + 200000);
+	cr_assert_eq(rec.why[RASFLOW_END_EVICTED], 60);
+	for (int k = 0; k < 60; k++) {
+		int want = k < 25 ? 2 * k : k < 50 ? 2 * k : 1 + 2 * (k - 50);
+
+		cr_assert_eq(rec.end_order[k], id[want], "eviction %d: flow %d expected", k, want);
+	}
 }
 
 Test(flow, flush_eof_ends_everything)
