@@ -462,24 +462,26 @@ static void on_frame(u_char *u, const struct pcap_pkthdr *hdr, const u_char *dat
 {
 	struct file_read *r = (struct file_read *)u;
 	struct rasflow_capture *c = r->c;
+	struct rasflow_engine *eng = r->eng;
 	struct ahead_frame *fr = &c->ring[r->head % AHEAD_RING];
 
 	fr->ts = tv_to_ts(&hdr->ts);
 	fr->len = hdr->len;
-	rasflow_engine_ahead(r->eng, r->fi->dlt, data, hdr->caplen, &fr->ef);
-	if (rasflow_engine_ahead_bytes(r->eng, &fr->ef) && !ahead_keep(fr, data, hdr->caplen)) {
+	rasflow_engine_ahead(eng, r->fi->dlt, data, hdr->caplen, &fr->ef);
+	if (rasflow_engine_ahead_bytes(eng, &fr->ef) && !ahead_keep(fr, data, hdr->caplen)) {
 		/* no memory for the copy: process the ring, then this frame
 		 * while libpcap still holds its bytes */
 		drain(r, r->head);
-		feed_ahead(c, r->fi, r->eng, fr, r->tick, r->user);
+		feed_ahead(c, r->fi, eng, fr, r->tick, r->user);
 		r->head++;
 		r->tail = r->head;
 	} else {
-		r->head++;
-		if (r->head - r->tail > AHEAD_STEP)
-			rasflow_engine_ahead_step(r->eng, &c->ring[(r->head - 1 - AHEAD_STEP) % AHEAD_RING].ef);
-		if (r->head - r->tail > AHEAD_DEPTH)
-			drain(r, r->tail + 1);
+		size_t n = ++r->head - r->tail;
+
+		if (n > AHEAD_STEP)
+			rasflow_engine_ahead_step(eng, &c->ring[(r->head - 1 - AHEAD_STEP) % AHEAD_RING].ef);
+		if (n > AHEAD_DEPTH)
+			feed_ahead(c, r->fi, eng, &c->ring[r->tail++ % AHEAD_RING], r->tick, r->user);
 	}
 	if (r->stop && *r->stop)
 		pcap_breakloop(r->p);

@@ -39,23 +39,6 @@ void rasflow_engine_free(struct rasflow_engine *e)
 	free(e);
 }
 
-/* Capture-wide counters for one frame. */
-static void account(struct rasflow_engine *e, rasflow_ts ts, uint32_t wirelen)
-{
-	if (e->st.packets == 0) {
-		e->st.first_ts = ts;
-		e->st.last_ts = ts;
-	} else if (ts < e->st.last_ts) {
-		e->st.ts_backwards++;
-		if (ts < e->st.first_ts)
-			e->st.first_ts = ts;
-	} else {
-		e->st.last_ts = ts;
-	}
-	e->st.packets++;
-	e->st.wire_bytes += wirelen;
-}
-
 /* The packets inside tunnel packet p, each to its flow; at most
  * RASFLOW_TUNNEL_DEPTH of them, as decode stops marking tunnels there. */
 static void tunneled(struct rasflow_engine *e, const struct rasflow_pkt *p, rasflow_ts ts)
@@ -76,7 +59,7 @@ enum rasflow_dec rasflow_engine_packet(struct rasflow_engine *e, int dlt, rasflo
 	struct rasflow_pkt pkt;
 	enum rasflow_dec r;
 
-	account(e, ts, wirelen);
+	rasflow_engine_account(e, ts, wirelen);
 	r = rasflow_decode_frame(dlt, bytes, caplen, &pkt, &e->dec);
 	if (r != RASFLOW_DEC_OK) {
 		e->st.undecoded++;
@@ -90,56 +73,15 @@ enum rasflow_dec rasflow_engine_packet(struct rasflow_engine *e, int dlt, rasflo
 }
 
 /* rasflow_engine_packet_ahead's rare case: the tunnel packet, then what it
- * carries. Out of line so that the common case keeps its small frame
- * (checking for a tunnel after the flow-table call cost 11 instructions per
- * packet, this 3.5; callgrind). */
-__attribute__((noinline))
-static enum rasflow_dec packet_and_tunnel(struct rasflow_engine *e,
-					   const struct rasflow_engine_frame *fr, rasflow_ts ts)
+ * carries. Out of line so that the common case stays small (checking for a
+ * tunnel after the flow-table call cost 11 instructions per packet, this
+ * 3.5; callgrind). */
+enum rasflow_dec rasflow_engine_packet_tunnel(struct rasflow_engine *e,
+					      const struct rasflow_engine_frame *fr, rasflow_ts ts)
 {
 	if (!rasflow_flowtab_packet_hinted(e->ft, &fr->pkt, ts, &fr->hint))
 		e->st.no_flow++;
 	tunneled(e, &fr->pkt, ts);
-	return RASFLOW_DEC_OK;
-}
-
-void rasflow_engine_ahead(struct rasflow_engine *e, int dlt, const uint8_t *bytes,
-			  uint32_t caplen, struct rasflow_engine_frame *fr)
-{
-	fr->dec = (uint8_t)rasflow_decode_frame(dlt, bytes, caplen, &fr->pkt, &e->dec);
-	if (fr->dec == RASFLOW_DEC_OK) {
-		rasflow_flowtab_hint(e->ft, &fr->pkt, &fr->hint);
-	} else {
-		fr->hint.stage = 2;
-		fr->hint.hashed = false;
-	}
-}
-
-bool rasflow_engine_ahead_bytes(const struct rasflow_engine *e,
-				const struct rasflow_engine_frame *fr)
-{
-	return fr->dec == RASFLOW_DEC_OK &&
-	       (e->hooks_see_packets || fr->pkt.tunnel != RASFLOW_TUN_NONE);
-}
-
-void rasflow_engine_ahead_step(struct rasflow_engine *e, struct rasflow_engine_frame *fr)
-{
-	rasflow_flowtab_hint_step(e->ft, &fr->hint);
-}
-
-enum rasflow_dec rasflow_engine_packet_ahead(struct rasflow_engine *e,
-					     const struct rasflow_engine_frame *fr, rasflow_ts ts,
-					     uint32_t wirelen)
-{
-	account(e, ts, wirelen);
-	if (fr->dec != RASFLOW_DEC_OK) {
-		e->st.undecoded++;
-		return (enum rasflow_dec)fr->dec;
-	}
-	if (fr->pkt.tunnel != RASFLOW_TUN_NONE)
-		return packet_and_tunnel(e, fr, ts);
-	if (!rasflow_flowtab_packet_hinted(e->ft, &fr->pkt, ts, &fr->hint))
-		e->st.no_flow++;
 	return RASFLOW_DEC_OK;
 }
 

@@ -62,15 +62,72 @@ enum rasflow_dec rasflow_engine_packet(struct rasflow_engine *e, int dlt, rasflo
  * says so (it carries a tunnel, or a hook is given packets and may read
  * them); then they must stay unchanged until then: keep a copy and point the
  * frame's packet at it with rasflow_pkt_rebase. Otherwise they may go at
- * once. */
-void rasflow_engine_ahead(struct rasflow_engine *e, int dlt, const uint8_t *bytes,
-			  uint32_t caplen, struct rasflow_engine_frame *fr);
-bool rasflow_engine_ahead_bytes(const struct rasflow_engine *e,
-				const struct rasflow_engine_frame *fr);
-void rasflow_engine_ahead_step(struct rasflow_engine *e, struct rasflow_engine_frame *fr);
-enum rasflow_dec rasflow_engine_packet_ahead(struct rasflow_engine *e,
-					     const struct rasflow_engine_frame *fr, rasflow_ts ts,
-					     uint32_t wirelen);
+ * once.
+ *
+ * These four are inline: each is a few lines around one decode or
+ * flow-table call, run for every frame read (docs/performance.md). */
+static inline void rasflow_engine_ahead(struct rasflow_engine *e, int dlt, const uint8_t *bytes,
+					uint32_t caplen, struct rasflow_engine_frame *fr)
+{
+	fr->dec = (uint8_t)rasflow_decode_frame(dlt, bytes, caplen, &fr->pkt, &e->dec);
+	if (fr->dec == RASFLOW_DEC_OK) {
+		rasflow_flowtab_hint(e->ft, &fr->pkt, &fr->hint);
+	} else {
+		fr->hint.stage = 2;
+		fr->hint.hashed = false;
+	}
+}
+
+static inline bool rasflow_engine_ahead_bytes(const struct rasflow_engine *e,
+					      const struct rasflow_engine_frame *fr)
+{
+	return fr->dec == RASFLOW_DEC_OK &&
+	       (e->hooks_see_packets || fr->pkt.tunnel != RASFLOW_TUN_NONE);
+}
+
+static inline void rasflow_engine_ahead_step(struct rasflow_engine *e,
+					     struct rasflow_engine_frame *fr)
+{
+	rasflow_flowtab_hint_step(e->ft, &fr->hint);
+}
+
+/* Capture-wide counters for one frame (engine.c's and the inline path's). */
+static inline void rasflow_engine_account(struct rasflow_engine *e, rasflow_ts ts,
+					  uint32_t wirelen)
+{
+	if (e->st.packets == 0) {
+		e->st.first_ts = ts;
+		e->st.last_ts = ts;
+	} else if (ts < e->st.last_ts) {
+		e->st.ts_backwards++;
+		if (ts < e->st.first_ts)
+			e->st.first_ts = ts;
+	} else {
+		e->st.last_ts = ts;
+	}
+	e->st.packets++;
+	e->st.wire_bytes += wirelen;
+}
+
+/* rasflow_engine_packet_ahead's rare case, out of line (engine.c). */
+enum rasflow_dec rasflow_engine_packet_tunnel(struct rasflow_engine *e,
+					      const struct rasflow_engine_frame *fr, rasflow_ts ts);
+
+static inline enum rasflow_dec rasflow_engine_packet_ahead(struct rasflow_engine *e,
+							   const struct rasflow_engine_frame *fr,
+							   rasflow_ts ts, uint32_t wirelen)
+{
+	rasflow_engine_account(e, ts, wirelen);
+	if (fr->dec != RASFLOW_DEC_OK) {
+		e->st.undecoded++;
+		return (enum rasflow_dec)fr->dec;
+	}
+	if (fr->pkt.tunnel != RASFLOW_TUN_NONE)
+		return rasflow_engine_packet_tunnel(e, fr, ts);
+	if (!rasflow_flowtab_packet_hinted(e->ft, &fr->pkt, ts, &fr->hint))
+		e->st.no_flow++;
+	return RASFLOW_DEC_OK;
+}
 
 /* A live interface is quiet: let packet time advance to the wall clock `now`
  * so idle flows expire (no-op when now is not ahead of the last frame). */
