@@ -704,6 +704,32 @@ Test(flow, flush_eof_ends_everything)
 	cr_assert_eq(st()->evicted, 0);
 }
 
+/* flush clears the index wholesale and hands slots out again from the
+ * first: the table must work as new afterwards. */
+Test(flow, table_works_after_flush)
+{
+	struct rasflow_flow *a, *b;
+
+	for (int i = 0; i < 3000; i++)
+		udp("10.0.0.1", (uint16_t)(1000 + i), "10.0.0.2", 53, 0, T0);
+	rasflow_flowtab_flush(tab, RASFLOW_END_EOF);
+	cr_assert_eq(rec.ends, 3000);
+	a = udp("10.0.0.1", 1000, "10.0.0.2", 53, 0, T0 + 1);
+	b = udp("10.0.0.1", 1001, "10.0.0.2", 53, 0, T0 + 1);
+	cr_assert_neq(a, b);
+	cr_assert_eq(a->pkts[0], 1, "a new flow, not the flushed one");
+	cr_assert_eq(udp("10.0.0.2", 53, "10.0.0.1", 1000, 0, T0 + 2), a);
+	cr_assert_eq(udp("10.0.0.2", 53, "10.0.0.1", 1001, 0, T0 + 2), b);
+	/* a flushed tuple whose slot has not been handed out again */
+	cr_assert_neq(udp("10.0.0.1", 3500, "10.0.0.2", 53, 0, T0 + 3)->id, 0);
+	cr_assert_eq(udp("10.0.0.1", 2500, "10.0.0.2", 53, 0, T0 + 3)->pkts[0], 1);
+	cr_assert_eq(st()->created, 3004);
+	cr_assert_eq(st()->active, 4);
+	rasflow_flowtab_flush(tab, RASFLOW_END_EOF);
+	cr_assert_eq(rec.ends, 3004);
+	cr_assert_eq(st()->active, 0);
+}
+
 Test(flow, on_packet_while_wanted)
 {
 	rec.want_first = 2;
