@@ -73,7 +73,7 @@ enum tclass { TC_SYN, TC_EST, TC_CLOSING, TC_UDP, TC_OTHER, TC_COUNT };
  * entries. compact() numbers the live entries afresh from 1, and also runs
  * when the numbers reach QSEQ_MAX, so 32 bits never wrap. */
 #define QBLOCK		1023
-#define QSLACK		4096
+#define QSLACK		16384
 #define QSEQ_MAX	(1U << 31)
 
 struct qent {
