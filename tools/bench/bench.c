@@ -36,6 +36,7 @@ struct result {
 	double cpu;		/* best CPU time (user + system) */
 	long rss_kb;		/* peak RSS (largest of the runs) */
 	unsigned long long packets, flows;
+	unsigned long long table_bytes, table_peak;	/* engine: flow table memory, peak flows */
 };
 
 static double now(void)
@@ -90,8 +91,10 @@ static int run_engine(const char *path, size_t max_flows, int fd)
 	}
 	rasflow_capture_run(c, e, NULL, NULL, NULL, &err);
 	rasflow_engine_finish(e);
-	dprintf(fd, "%llu %llu 0\n", (unsigned long long)e->st.packets,
-		(unsigned long long)rasflow_flowtab_stats(e->ft)->created);
+	dprintf(fd, "%llu %llu 0 %llu %llu\n", (unsigned long long)e->st.packets,
+		(unsigned long long)rasflow_flowtab_stats(e->ft)->created,
+		(unsigned long long)rasflow_flowtab_stats(e->ft)->bytes,
+		(unsigned long long)rasflow_flowtab_stats(e->ft)->peak);
 	rasflow_engine_free(e);
 	rasflow_capture_free(c);
 	return 0;
@@ -109,7 +112,7 @@ static int measure(const char *mode, const char *path, const char *bin, const ch
 		double t0, t;
 		pid_t pid;
 		char buf[128] = "";
-		unsigned long long pk = 0, fl = 0, x = 0;
+		unsigned long long pk = 0, fl = 0, x = 0, tb = 0, tp = 0;
 
 		if (pipe(pfd) != 0)
 			return -1;
@@ -151,7 +154,7 @@ static int measure(const char *mode, const char *path, const char *bin, const ch
 		}
 		close(pfd[1]);
 		if (read(pfd[0], buf, sizeof(buf) - 1) > 0)
-			sscanf(buf, "%llu %llu %llu", &pk, &fl, &x);
+			sscanf(buf, "%llu %llu %llu %llu %llu", &pk, &fl, &x, &tb, &tp);
 		close(pfd[0]);
 		wait4(pid, &status, 0, &ru);
 		t = now() - t0;
@@ -170,6 +173,8 @@ static int measure(const char *mode, const char *path, const char *bin, const ch
 			best->secs = t;
 			if (pk)
 				best->packets = pk, best->flows = fl;
+			best->table_bytes = tb;
+			best->table_peak = tp;
 		}
 	}
 	return 0;
@@ -187,7 +192,7 @@ int main(int argc, char **argv)
 	const char *bin = "build/rasflow", *modes = "bare,engine,analyze,dpi", *site = NULL;
 	size_t max_flows = 0;
 	int runs = 3, c;
-	struct result bare = { 0 };
+	struct result bare = { 0 }, engine = { 0 };
 
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
@@ -223,6 +228,8 @@ int main(int argc, char **argv)
 			return 1;
 		if (r.packets == 0)
 			r.packets = bare.packets;
+		if (strcmp(mode, "engine") == 0)
+			engine = r;
 		printf("%-8s %12.0f %10.1f %7.0f%% %10.1f %10llu %4ld MiB %7.0f%%\n", mode,
 		       (double)r.packets / r.secs, r.secs * 1e9 / (double)r.packets,
 		       100.0 * bare.secs / r.secs, r.cpu * 1e9 / (double)r.packets, r.flows,
@@ -231,5 +238,9 @@ int main(int argc, char **argv)
 	printf("(%llu packets; best of %d runs; times of the whole process, including "
 	       "start-up: packets/s and ns/packet from wall time, cpu ns/pkt from user + "
 	       "system time)\n", bare.packets, runs);
+	if (engine.table_peak > 0)
+		printf("engine flow table: %llu bytes at its peak of %llu flows, %.1f bytes per "
+		       "flow\n", engine.table_bytes, engine.table_peak,
+		       (double)engine.table_bytes / (double)engine.table_peak);
 	return 0;
 }
