@@ -864,6 +864,7 @@ static void count(struct rasflow_flow *f, const struct rasflow_pkt *p, int dir, 
 		f->data[dir] = true;
 }
 
+__attribute__((noinline, cold))
 static void fire(struct rasflow_flowtab *t, struct rasflow_flow *f, unsigned ev, rasflow_ts ts)
 {
 	if (!t->h.on_event)
@@ -881,6 +882,7 @@ static struct frag_ent *frag_slot(struct rasflow_flowtab *t, const struct rasflo
 }
 
 /* A later fragment: count it to the flow of its first fragment, if known. */
+__attribute__((noinline, cold))
 static struct rasflow_flow *later_fragment(struct rasflow_flowtab *t, const struct rasflow_pkt *p,
 					   rasflow_ts ts)
 {
@@ -900,6 +902,7 @@ static struct rasflow_flow *later_fragment(struct rasflow_flowtab *t, const stru
 
 /* An ICMP destination unreachable: attach it to the flow it quotes, making
  * that flow (with no packets) when it is not in the table. */
+__attribute__((noinline, cold))
 static struct rasflow_flow *icmp_error(struct rasflow_flowtab *t, const struct rasflow_pkt *p,
 				       rasflow_ts ts, const uint32_t *hash)
 {
@@ -941,13 +944,97 @@ static struct rasflow_flow *icmp_error(struct rasflow_flowtab *t, const struct r
 	return f;
 }
 
+/* The packet clock passed the next sweep: expire. */
+__attribute__((noinline))
+static void sweep(struct rasflow_flowtab *t)
+{
+	rasflow_flowtab_expire(t, t->now);
+	t->next_sweep = t->now + RASFLOW_FLOW_SWEEP_US;
+}
+
+/* The flow p found has timed out, or p is a pure SYN on a closed TCP
+ * tuple: end it, so that p starts a new one. False when f stays (the
+ * caller calls this only for a flow past its timeout or a SYN). */
+__attribute__((noinline))
+static bool replaced(struct rasflow_flowtab *t, struct rasflow_flow *f, const struct rasflow_pkt *p)
+{
+	if (timed_out(t, f, t->now)) {
+		t->st.expired++;
+		end_flow(t, f, RASFLOW_END_TIMEOUT);
+		return true;
+	}
+	if (p->proto == IPPROTO_TCP_ &&
+	    (p->tcp_flags & (RASFLOW_TCP_SYN | RASFLOW_TCP_ACK)) == RASFLOW_TCP_SYN &&
+	    tcp_new_attempt(f)) {
+		t->st.tcp_reuse++;
+		end_flow(t, f, RASFLOW_END_TIMEOUT);
+		return true;
+	}
+	return false;
+}
+
+/* A new flow for the first packet p of its conversation, oriented. */
+__attribute__((noinline))
+static struct rasflow_flow *first_packet(struct rasflow_flowtab *t, const struct rasflow_pkt *p,
+					 uint32_t h, uint16_t sp, uint16_t dp)
+{
+	struct rasflow_flow *f;
+	uint8_t dirsrc;
+	bool mid;
+	bool init = sender_initiates(t, p, sp, dp, &dirsrc, &mid);
+
+	if (init)
+		f = new_flow(t, h, p->proto, &p->src, sp, &p->dst, dp);
+	else
+		f = new_flow(t, h, p->proto, &p->dst, dp, &p->src, sp);
+	if (!f)
+		return NULL;
+	f->dirsrc = dirsrc;
+	f->midstream = mid;
+	f->nvlan = p->nvlan;
+	return f;
+}
+
+/* First packet of a TCP flow an ICMP error made: a SYN or SYN/ACK says
+ * who initiated better than the quote did. */
+__attribute__((noinline, cold))
+static void adopt(struct rasflow_flow *f, const struct rasflow_pkt *p, uint16_t sp, uint16_t dp)
+{
+	uint8_t sa = p->tcp_flags & (RASFLOW_TCP_SYN | RASFLOW_TCP_ACK);
+
+	if (sa == RASFLOW_TCP_SYN || sa == (RASFLOW_TCP_SYN | RASFLOW_TCP_ACK)) {
+		set_identity(f, p, sp, dp, sa == RASFLOW_TCP_SYN);
+		f->dirsrc = sa == RASFLOW_TCP_SYN ? RASFLOW_DIRSRC_SYN : RASFLOW_DIRSRC_SYNACK;
+	}
+	f->midstream = sa != RASFLOW_TCP_SYN;
+	f->nvlan = p->nvlan;
+}
+
+/* A first fragment: remember its flow for the fragments after it. */
+__attribute__((noinline, cold))
+static void first_fragment(struct rasflow_flowtab *t, const struct rasflow_pkt *p,
+			   struct rasflow_flow *f, int dir)
+{
+	struct frag_ent *e = frag_slot(t, p);
+
+	e->src = p->src;
+	e->dst = p->dst;
+	e->frag_id = p->frag_id;
+	e->proto = p->proto;
+	e->dir = (uint8_t)dir;
+	e->f = f;
+	e->fid = f->id;
+}
+
 /* Order of hook calls for one packet: on_end of a flow it replaces (timed
  * out, reused tuple, evicted), on_new, on_packet (while want_pkts), then
  * on_event. Events fire once per cause: the first RST in each direction, the
  * first ICMP error, each SYN retransmission before establishment. hash, when
- * not NULL, is the hash of the tuple the packet looks up. */
-static struct rasflow_flow *packet(struct rasflow_flowtab *t, const struct rasflow_pkt *p,
-				   rasflow_ts ts, const uint32_t *hash, uint32_t slot)
+ * not NULL, is the hash of the tuple the packet looks up. The rare cases are
+ * out-of-line functions so that the common one (a known flow) keeps few
+ * registers. */
+static inline struct rasflow_flow *packet(struct rasflow_flowtab *t, const struct rasflow_pkt *p,
+					  rasflow_ts ts, const uint32_t *hash, uint32_t slot)
 {
 	struct rasflow_flow *f;
 	uint16_t sp, dp;
@@ -958,10 +1045,8 @@ static struct rasflow_flow *packet(struct rasflow_flowtab *t, const struct rasfl
 
 	if (ts > t->now)
 		t->now = ts;
-	if (t->now >= t->next_sweep) {
-		rasflow_flowtab_expire(t, t->now);
-		t->next_sweep = t->now + RASFLOW_FLOW_SWEEP_US;
-	}
+	if (__builtin_expect(t->now >= t->next_sweep, 0))
+		sweep(t);
 	if (p->frag == RASFLOW_FRAG_LATER)
 		return later_fragment(t, p, ts);
 	if (p->icmp_unreach && is_icmp(p->proto))
@@ -971,44 +1056,17 @@ static struct rasflow_flow *packet(struct rasflow_flowtab *t, const struct rasfl
 	dp = is_icmp(p->proto) ? 0 : p->dport;
 	h = hash ? *hash : hash_tuple(t, p->proto, &p->src, sp, &p->dst, dp);
 	f = lookup_hinted(t, slot, h, p->proto, &p->src, sp, &p->dst, dp);
-	if (f && timed_out(t, f, t->now)) {
-		t->st.expired++;
-		end_flow(t, f, RASFLOW_END_TIMEOUT);
+	if (f && (timed_out(t, f, t->now) ||
+		  (p->tcp_flags & (RASFLOW_TCP_SYN | RASFLOW_TCP_ACK)) == RASFLOW_TCP_SYN) &&
+	    replaced(t, f, p))
 		f = NULL;
-	}
-	if (f && p->proto == IPPROTO_TCP_ &&
-	    (p->tcp_flags & (RASFLOW_TCP_SYN | RASFLOW_TCP_ACK)) == RASFLOW_TCP_SYN &&
-	    tcp_new_attempt(f)) {
-		t->st.tcp_reuse++;
-		end_flow(t, f, RASFLOW_END_TIMEOUT);
-		f = NULL;
-	}
 	if (!f) {
-		uint8_t dirsrc;
-		bool mid;
-		bool init = sender_initiates(t, p, sp, dp, &dirsrc, &mid);
-
-		if (init)
-			f = new_flow(t, h, p->proto, &p->src, sp, &p->dst, dp);
-		else
-			f = new_flow(t, h, p->proto, &p->dst, dp, &p->src, sp);
+		f = first_packet(t, p, h, sp, dp);
 		if (!f)
 			return NULL;
-		f->dirsrc = dirsrc;
-		f->midstream = mid;
-		f->nvlan = p->nvlan;
 		isnew = true;
 	} else if (f->pkts[0] == 0 && f->pkts[1] == 0 && p->proto == IPPROTO_TCP_) {
-		/* First packet of a flow an ICMP error made: a SYN or SYN/ACK
-		 * says who initiated better than the quote did. */
-		uint8_t sa = p->tcp_flags & (RASFLOW_TCP_SYN | RASFLOW_TCP_ACK);
-
-		if (sa == RASFLOW_TCP_SYN || sa == (RASFLOW_TCP_SYN | RASFLOW_TCP_ACK)) {
-			set_identity(f, p, sp, dp, sa == RASFLOW_TCP_SYN);
-			f->dirsrc = sa == RASFLOW_TCP_SYN ? RASFLOW_DIRSRC_SYN : RASFLOW_DIRSRC_SYNACK;
-		}
-		f->midstream = sa != RASFLOW_TCP_SYN;
-		f->nvlan = p->nvlan;
+		adopt(f, p, sp, dp);
 	}
 
 	dir = (f->sport == sp && rasflow_addr_eq(&f->src, &p->src)) ? RASFLOW_DIR_FWD : RASFLOW_DIR_REV;
@@ -1016,17 +1074,8 @@ static struct rasflow_flow *packet(struct rasflow_flowtab *t, const struct rasfl
 	if (p->proto == IPPROTO_TCP_)
 		ev = tcp_update(f, p, dir);
 	touch(t, f);
-	if (p->frag == RASFLOW_FRAG_FIRST) {
-		struct frag_ent *e = frag_slot(t, p);
-
-		e->src = p->src;
-		e->dst = p->dst;
-		e->frag_id = p->frag_id;
-		e->proto = p->proto;
-		e->dir = (uint8_t)dir;
-		e->f = f;
-		e->fid = f->id;
-	}
+	if (p->frag == RASFLOW_FRAG_FIRST)
+		first_fragment(t, p, f, dir);
 	if (isnew && t->h.on_new)
 		t->h.on_new(t->h.user, f, p);
 	if (f->want_pkts && t->h.on_packet)
@@ -1039,7 +1088,9 @@ static struct rasflow_flow *packet(struct rasflow_flowtab *t, const struct rasfl
 struct rasflow_flow *rasflow_flowtab_packet(struct rasflow_flowtab *t, const struct rasflow_pkt *p,
 					    rasflow_ts ts)
 {
-	return packet(t, p, ts, NULL, 0);
+	struct rasflow_flow_hint none = { .hashed = false };
+
+	return rasflow_flowtab_packet_hinted(t, p, ts, &none);
 }
 
 struct rasflow_flow *rasflow_flowtab_packet_hinted(struct rasflow_flowtab *t,
