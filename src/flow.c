@@ -1195,9 +1195,25 @@ void rasflow_flowtab_expire(struct rasflow_flowtab *t, rasflow_ts now)
  * slots are handed out again from the first. */
 void rasflow_flowtab_flush(struct rasflow_flowtab *t, enum rasflow_flow_end why)
 {
-	struct rasflow_flow *f;
+	struct rasflow_flow *head[TC_COUNT];	/* oldest flow of each class */
 
-	while ((f = oldest(t)) != NULL) {
+	for (int c = 0; c < TC_COUNT; c++) {
+		uint32_t s = q_front(t, c);
+
+		head[c] = s ? at(t, s) : NULL;
+	}
+	for (;;) {
+		struct rasflow_flow *f;
+		uint32_t s;
+		int b = -1;
+
+		/* as oldest(): the earliest, the lower class on a tie */
+		for (int c = 0; c < TC_COUNT; c++)
+			if (head[c] && (b < 0 || head[c]->touched < head[b]->touched))
+				b = c;
+		if (b < 0)
+			break;
+		f = head[b];
 		if (why == RASFLOW_END_EVICTED)
 			t->st.evicted++;
 		else if (why == RASFLOW_END_TIMEOUT)
@@ -1208,6 +1224,8 @@ void rasflow_flowtab_flush(struct rasflow_flowtab *t, enum rasflow_flow_end why)
 		if (t->h.on_end)
 			t->h.on_end(t->h.user, f, why);
 		f->id = 0;
+		s = q_front(t, b);		/* only class b's head changed */
+		head[b] = s ? at(t, s) : NULL;
 	}
 	memset(t->idx, 0, t->nidx * sizeof(*t->idx));
 	t->free_list = 0;
