@@ -205,21 +205,23 @@ static uint32_t hash_words(uint64_t seed, const struct rasflow_addr *a,
 	return (uint32_t)rasflow_hash_final(h);
 }
 
-/* memcmp's order of two addresses (-1, 0, 1) in two word compares. */
+/* A total order of addresses (-1, 0, 1) for the canonical tuple: any
+ * order does, so the host's words as they are, the low half (where IPv4
+ * addresses differ) first. */
 static inline int addr_order(const struct rasflow_addr *a, const struct rasflow_addr *b)
 {
-	uint64_t x = rasflow_addr_half_be(a, 0), y = rasflow_addr_half_be(b, 0);
+	uint64_t x = rasflow_addr_half(a, 1), y = rasflow_addr_half(b, 1);
 
 	if (x == y) {
-		x = rasflow_addr_half_be(a, 1);
-		y = rasflow_addr_half_be(b, 1);
+		x = rasflow_addr_half(a, 0);
+		y = rasflow_addr_half(b, 0);
 	}
 	return (x > y) - (x < y);
 }
 
 /* Hash of the canonical tuple: the lower (address, port) end goes first, so
  * both directions of a flow hash alike. */
-static uint32_t hash_tuple(const struct rasflow_flowtab *t, uint8_t proto,
+static inline uint32_t hash_tuple(const struct rasflow_flowtab *t, uint8_t proto,
 			   const struct rasflow_addr *a, uint16_t ap,
 			   const struct rasflow_addr *b, uint16_t bp)
 {
@@ -1100,39 +1102,39 @@ struct rasflow_flow *rasflow_flowtab_packet_hinted(struct rasflow_flowtab *t,
 	return packet(t, p, ts, h->hashed ? &h->hash : NULL, h->hashed ? h->slot : 0);
 }
 
-/* The tuple rasflow_flowtab_packet will look up for p, hashed; false when
- * it looks up none (a later fragment). */
-static bool packet_key_hash(const struct rasflow_flowtab *t, const struct rasflow_pkt *p,
-			    uint32_t *h)
+/* The hash of the flow an ICMP error quotes. */
+__attribute__((noinline, cold))
+static uint32_t quoted_hash(const struct rasflow_flowtab *t, const struct rasflow_quoted *q)
 {
-	if (p->frag == RASFLOW_FRAG_LATER)
-		return false;
-	if (p->icmp_unreach && is_icmp(p->proto)) {
-		const struct rasflow_quoted *q = &p->quoted;
-		uint16_t sp = is_icmp(q->proto) ? 0 : q->sport;
-		uint16_t dp = is_icmp(q->proto) ? 0 : q->dport;
+	uint16_t sp = is_icmp(q->proto) ? 0 : q->sport;
+	uint16_t dp = is_icmp(q->proto) ? 0 : q->dport;
 
-		*h = hash_tuple(t, q->proto, &q->src, sp, &q->dst, dp);
-	} else {
-		uint16_t sp = is_icmp(p->proto) ? 0 : p->sport;
-		uint16_t dp = is_icmp(p->proto) ? 0 : p->dport;
-
-		*h = hash_tuple(t, p->proto, &p->src, sp, &p->dst, dp);
-	}
-	return true;
+	return hash_tuple(t, q->proto, &q->src, sp, &q->dst, dp);
 }
 
+/* The hash of the tuple rasflow_flowtab_packet will look up for p (none
+ * for a later fragment), and its index slot's line loading. */
 void rasflow_flowtab_hint(const struct rasflow_flowtab *t, const struct rasflow_pkt *p,
 			  struct rasflow_flow_hint *h)
 {
 	h->slot = 0;
-	h->hash = 0;
-	h->stage = 2;
-	h->hashed = packet_key_hash(t, p, &h->hash);
-	if (!h->hashed)
+	if (p->frag == RASFLOW_FRAG_LATER) {
+		h->hash = 0;
+		h->stage = 2;
+		h->hashed = false;
 		return;
+	}
+	if (p->icmp_unreach && is_icmp(p->proto)) {
+		h->hash = quoted_hash(t, &p->quoted);
+	} else {
+		bool icmp = is_icmp(p->proto);
+
+		h->hash = hash_tuple(t, p->proto, &p->src, icmp ? 0 : p->sport, &p->dst,
+				     icmp ? 0 : p->dport);
+	}
 	__builtin_prefetch(&t->idx[h->hash & (t->nidx - 1)], 0, 3);
 	h->stage = 1;
+	h->hashed = true;
 }
 
 /* Find the flow by hash alone (the index line is loaded by now) and load
