@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 /* s (n bytes) appended at buf + *used, keeping at most len - 1 bytes in all,
@@ -38,6 +39,24 @@ static inline char *rasflow_put_dec(char *p, uint64_t v)
 	while (n > 0)
 		*p++ = t[--n];
 	return p;
+}
+
+/* us microseconds as printf's "%.0f" prints us / 1e6 (seconds), at p (room
+ * for 20 digits), no NUL; returns the end. The same digits: printf rounds
+ * the double us / 1e6 to nearest, ties to even. An exact tie (us ending in
+ * 500000) is a double exactly, so the integer rule below agrees; otherwise
+ * the double is at least 1e-6 from the tie and its error is below
+ * us / 1e6 * 2^-53, too small to cross it while us < 2^52 (142 years).
+ * Beyond that snprintf does it. */
+static inline char *rasflow_put_secs0(char *p, uint64_t us)
+{
+	uint64_t q = us / 1000000, r = us % 1000000;
+
+	if (us >= (1ull << 52))
+		return p + snprintf(p, 21, "%.0f", (double)us / 1e6);
+	if (r > 500000 || (r == 500000 && (q & 1)))
+		q++;
+	return rasflow_put_dec(p, q);
 }
 
 /* s at p, without its NUL; returns the end. */

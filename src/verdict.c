@@ -298,9 +298,10 @@ static bool app_allowed(const struct rasflow_analysis *an, const struct rasflow_
 	return !any_expect;
 }
 
-static double secs(rasflow_ts a, rasflow_ts b)
+/* Microseconds from a to b, 0 when b is not later. */
+static uint64_t span_us(rasflow_ts a, rasflow_ts b)
 {
-	return b > a ? (double)(b - a) / 1e6 : 0.0;
+	return b > a ? b - a : 0;
 }
 
 static const char *icmp_desc(bool v6, uint8_t type, uint8_t code)
@@ -343,7 +344,7 @@ static char *edge_detail(struct rasflow_analysis *an, const struct rasflow_edge 
 {
 	char ab[RASFLOW_ADDR_STRLEN];
 	uint32_t n = e->nout[e->outcome];
-	double s = secs(e->first_try, e->last_try);
+	uint64_t us = span_us(e->first_try, e->last_try);
 	bool v6 = !rasflow_addr_is_v4(&e->dst);
 	char buf[256], *p = NULL;	/* p: end of what the put_ helpers wrote */
 
@@ -361,11 +362,10 @@ static char *edge_detail(struct rasflow_analysis *an, const struct rasflow_edge 
 		p = rasflow_put_str(p, " SYNs answered by RST");
 		break;
 	case RASFLOW_OUT_UNANSWERED:
-		if (e->proto == 6)
-			snprintf(buf, sizeof(buf), "%u SYNs over %.0f s, never answered", e->syns, s);
-		else
-			snprintf(buf, sizeof(buf), "%llu packets over %.0f s, never answered",
-				 (unsigned long long)e->pkts[0], s);
+		p = rasflow_put_dec(buf, e->proto == 6 ? e->syns : e->pkts[0]);
+		p = rasflow_put_str(p, e->proto == 6 ? " SYNs over " : " packets over ");
+		p = rasflow_put_secs0(p, us);
+		p = rasflow_put_str(p, " s, never answered");
 		break;
 	case RASFLOW_OUT_UNREACHABLE:
 		snprintf(buf, sizeof(buf), "%u ICMP %s (type %u code %u) from %s%s", e->icmp,
@@ -375,8 +375,10 @@ static char *edge_detail(struct rasflow_analysis *an, const struct rasflow_edge 
 									  " (a router)");
 		break;
 	case RASFLOW_OUT_ONEWAY:
-		snprintf(buf, sizeof(buf), "%llu packets one way over %.0f s, no reply",
-			 (unsigned long long)e->pkts[0], s);
+		p = rasflow_put_dec(buf, e->pkts[0]);
+		p = rasflow_put_str(p, " packets one way over ");
+		p = rasflow_put_secs0(p, us);
+		p = rasflow_put_str(p, " s, no reply");
 		break;
 	case RASFLOW_OUT_BIDIRECTIONAL:
 		p = rasflow_put_dec(buf, e->pkts[0]);
@@ -586,16 +588,21 @@ static int failed_finding(struct rasflow_analysis *an, const struct rasflow_edge
 		return rasflow_ana_add_finding(an, t,
 			"%s → %s %s %s: %s — intermittent: check the load of the %s service on %s and the path between them",
 			sl, role, dl, svc, e->detail, role, dn);
-	case RASFLOW_OUT_ONEWAY:
-		return rasflow_ana_add_finding(an, t,
-			"%s → %s %s %s: %llu datagrams over %.0f s, never answered — a firewall between them drops the port, or the %s service is down",
-			sl, role, dl, svc, (unsigned long long)e->pkts[0],
-			secs(e->first_try, e->last_try), role);
-	default:
-		return rasflow_ana_add_finding(an, t,
-			"%s → %s %s %s: %u SYN%s over %.0f s, never answered — a firewall between them drops the port, or the %s service is down",
-			sl, role, dl, svc, e->syns, e->syns == 1 ? "" : "s",
-			secs(e->first_try, e->last_try), role);
+	default: {
+		/* unanswered or one way: the most common failures, concatenated */
+		bool dgram = e->outcome == RASFLOW_OUT_ONEWAY;
+		char num[24], dur[24];
+		const char *parts[] = {
+			sl, " → ", role, " ", dl, " ", svc, ": ", num,
+			dgram ? " datagrams" : e->syns == 1 ? " SYN" : " SYNs", " over ", dur,
+			" s, never answered — a firewall between them drops the port, or the ",
+			role, " service is down",
+		};
+
+		*rasflow_put_dec(num, dgram ? e->pkts[0] : e->syns) = '\0';
+		*rasflow_put_secs0(dur, span_us(e->first_try, e->last_try)) = '\0';
+		return rasflow_ana_add_finding_cat(an, t, parts, sizeof(parts) / sizeof(parts[0]));
+	}
 	}
 }
 

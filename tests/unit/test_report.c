@@ -333,6 +333,41 @@ Test(cmd, text_report_is_plain_ascii_when_not_a_terminal)
 	free(text);
 }
 
+/* ---- seconds as "%.0f" without printf (strbuf.h) ---- */
+
+/* rasflow_put_secs0 against snprintf's "%.0f" of us / 1e6: exact ties
+ * (x.5 s, both parities), a microsecond either side of them, whole
+ * seconds, a spread of values up to a year, and beyond 2^52 us. */
+static void check_secs0(uint64_t us)
+{
+	char want[64], got[64];
+
+	snprintf(want, sizeof(want), "%.0f", (double)us / 1e6);
+	*rasflow_put_secs0(got, us) = '\0';
+	cr_assert_str_eq(got, want, "%llu us", (unsigned long long)us);
+}
+
+Test(text, secs0_matches_printf)
+{
+	uint64_t x = 88172645463325252ull;	/* xorshift64 */
+
+	for (uint64_t k = 0; k < 2000; k++) {
+		check_secs0(k * 1000000 + 500000);
+		check_secs0(k * 1000000 + 499999);
+		check_secs0(k * 1000000 + 500001);
+		check_secs0(k * 1000000);
+	}
+	for (int i = 0; i < 200000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		check_secs0(x % (366ull * 86400 * 1000000));
+	}
+	check_secs0((1ull << 52) - 1);
+	check_secs0(1ull << 52);
+	check_secs0(UINT64_MAX);
+}
+
 /* ---- the text report's scan for bytes to escape (strbuf.h) ---- */
 
 /* rasflow_plain_run against a byte-by-byte reference, from every start of
