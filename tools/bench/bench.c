@@ -5,7 +5,10 @@
  * Each mode runs in its own child process, so its peak RSS (wait4's
  * ru_maxrss) is its own; the wall time of the best of N runs is kept:
  *   bare      pcap_next_ex over the file, touching each frame: the limit
- *             for any libpcap tool
+ *             for any libpcap tool (the issue's yardstick)
+ *   bare64k   the same loop, the file read through a RASFLOW_FILE_BUFFER
+ *             stdio buffer as rasflow reads it: the limit for a tool that
+ *             reads as rasflow does
  *   engine    rasflow's capture -> decode -> flow table path (no DPI, no
  *             classification), flows flushed at the end
  *   analyze   `rasflow analyze --no-dpi -o /dev/null` (report written)
@@ -15,6 +18,7 @@
  * of each to the bare loop: by wall time (best run) and by CPU time (user +
  * system of the child, best run). On a loaded machine the CPU figures are the
  * steadier ones: waiting for a core counts in wall time, not in CPU time.
+ * With bare64k measured, the engine's and analyze's CPU ratios to it follow.
  */
 #include <fcntl.h>
 #include <getopt.h>
@@ -28,6 +32,7 @@
 #include <unistd.h>
 
 #include "rasflow/capture.h"
+#include "rasflow/config.h"
 #include "rasflow/engine.h"
 #include "rasflow/flow.h"
 
@@ -47,17 +52,29 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Child: the bare libpcap loop. Writes "packets flows" to fd. */
-static int run_bare(const char *path, int fd)
+/* Child: the bare libpcap loop, the file read through stdio's own buffer or
+ * through one of RASFLOW_FILE_BUFFER bytes. Writes "packets flows" to fd. */
+static int run_bare(const char *path, bool buffered, int fd)
 {
-	char errbuf[PCAP_ERRBUF_SIZE];
-	pcap_t *p = pcap_open_offline(path, errbuf);
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	static char iobuf[RASFLOW_FILE_BUFFER];
+	pcap_t *p = NULL;
 	struct pcap_pkthdr *h;
 	const u_char *d;
 	unsigned long long n = 0, sum = 0;
 
+	if (buffered) {
+		FILE *f = fopen(path, "rb");
+
+		if (f != NULL) {
+			setvbuf(f, iobuf, _IOFBF, sizeof(iobuf));
+			p = pcap_fopen_offline(f, errbuf);
+		}
+	} else {
+		p = pcap_open_offline(path, errbuf);
+	}
 	if (p == NULL) {
-		fprintf(stderr, "bench: %s: %s\n", path, errbuf);
+		fprintf(stderr, "bench: %s: cannot read %s\n", path, errbuf);
 		return 2;
 	}
 	while (pcap_next_ex(p, &h, &d) == 1) {
@@ -120,8 +137,8 @@ static int measure(const char *mode, const char *path, const char *bin, const ch
 		pid = fork();
 		if (pid == 0) {
 			close(pfd[0]);
-			if (strcmp(mode, "bare") == 0)
-				_exit(run_bare(path, pfd[1]));
+			if (strcmp(mode, "bare") == 0 || strcmp(mode, "bare64k") == 0)
+				_exit(run_bare(path, strcmp(mode, "bare64k") == 0, pfd[1]));
 			if (strcmp(mode, "engine") == 0)
 				_exit(run_engine(path, max_flows, pfd[1]));
 			dup2(open("/dev/null", O_WRONLY), 1);
@@ -189,10 +206,10 @@ int main(int argc, char **argv)
 		{ "modes", required_argument, NULL, 'M' },
 		{ "site", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 } };
-	const char *bin = "build/rasflow", *modes = "bare,engine,analyze,dpi", *site = NULL;
+	const char *bin = "build/rasflow", *modes = "bare,bare64k,engine,analyze,dpi", *site = NULL;
 	size_t max_flows = 0;
 	int runs = 3, c;
-	struct result bare = { 0 }, engine = { 0 };
+	struct result bare = { 0 }, engine = { 0 }, bare64k = { 0 }, analyze = { 0 };
 
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
@@ -203,7 +220,7 @@ int main(int argc, char **argv)
 		case 's': site = optarg; break;
 		default:
 			fprintf(stderr, "usage: bench [--rasflow BIN] [--runs N] [--max-flows N] "
-					"[--modes bare,engine,analyze,dpi] [--site FILE] CAPTURE\n");
+					"[--modes bare,bare64k,engine,analyze,dpi] [--site FILE] CAPTURE\n");
 			return 2;
 		}
 	}
@@ -230,6 +247,10 @@ int main(int argc, char **argv)
 			r.packets = bare.packets;
 		if (strcmp(mode, "engine") == 0)
 			engine = r;
+		if (strcmp(mode, "bare64k") == 0)
+			bare64k = r;
+		if (strcmp(mode, "analyze") == 0)
+			analyze = r;
 		printf("%-8s %12.0f %10.1f %7.0f%% %10.1f %10llu %4ld MiB %7.0f%%\n", mode,
 		       (double)r.packets / r.secs, r.secs * 1e9 / (double)r.packets,
 		       100.0 * bare.secs / r.secs, r.cpu * 1e9 / (double)r.packets, r.flows,
@@ -238,6 +259,10 @@ int main(int argc, char **argv)
 	printf("(%llu packets; best of %d runs; times of the whole process, including "
 	       "start-up: packets/s and ns/packet from wall time, cpu ns/pkt from user + "
 	       "system time)\n", bare.packets, runs);
+	if (bare64k.cpu > 0 && engine.cpu > 0)
+		printf("engine: %.0f%% of bare64k (CPU)\n", 100.0 * bare64k.cpu / engine.cpu);
+	if (bare64k.cpu > 0 && analyze.cpu > 0)
+		printf("analyze: %.0f%% of bare64k (CPU)\n", 100.0 * bare64k.cpu / analyze.cpu);
 	if (engine.table_peak > 0)
 		printf("engine flow table: %llu bytes at its peak of %llu flows, %.1f bytes per "
 		       "flow\n", engine.table_bytes, engine.table_peak,
