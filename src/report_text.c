@@ -203,6 +203,7 @@ static void hosts(const struct tw *w, const struct rasflow_analysis *an)
 	const struct rasflow_ruleset *rs = rasflow_analysis_ruleset(an);
 	const struct rasflow_host *hv;
 	char ab[RASFLOW_ADDR_STRLEN], rb[512], nb[128];
+	char line[RASFLOW_ADDR_STRLEN + sizeof(rb) + sizeof(nb) + 128];
 	size_t n, listed = 0;
 
 	hv = rasflow_analysis_hosts(an, &n);
@@ -214,15 +215,26 @@ static void hosts(const struct tw *w, const struct rasflow_analysis *an)
 
 		if (h->roles == 0)
 			continue;
+		char *p = line;
+
 		safe_copy(w, nb, sizeof(nb), h->name ? h->name : h->server_name ? h->server_name : "-");
-		fprintf(w->out, "  %-15s %-16s %-22s %s%s%s", rasflow_addr_str(&h->addr, ab), nb,
-			rasflow_roles_str(rs, h->roles, "-", rb, sizeof(rb)), col(w, C_DIM),
-			rasflow_role_source_name(h->source), col(w, C_OFF));
+		/* "  %-15s %-16s %-22s %s%s%s", without printf: one line per host */
+		p = rasflow_put_str(p, "  ");
+		p = rasflow_put_padded(p, rasflow_addr_str(&h->addr, ab), 15);
+		*p++ = ' ';
+		p = rasflow_put_padded(p, nb, 16);
+		*p++ = ' ';
+		p = rasflow_put_padded(p, rasflow_roles_str(rs, h->roles, "-", rb, sizeof(rb)), 22);
+		*p++ = ' ';
+		p = rasflow_put_str(p, col(w, C_DIM));
+		p = rasflow_put_str(p, rasflow_role_source_name(h->source));
+		p = rasflow_put_str(p, col(w, C_OFF));
 		if (h->standby)
-			fputs(" (standby)", w->out);
+			p = rasflow_put_str(p, " (standby)");
 		if (h->last_seen == 0)
-			fputs(" (not in the capture)", w->out);
-		fputc('\n', w->out);
+			p = rasflow_put_str(p, " (not in the capture)");
+		*p++ = '\n';
+		fwrite(line, 1, (size_t)(p - line), w->out);
 		for (size_t j = 0; j < h->nevidence; j++) {
 			fputs("      ", w->out);
 			put_text(w, h->evidence[j]);

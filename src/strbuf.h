@@ -68,6 +68,20 @@ static inline char *rasflow_put_str(char *p, const char *s)
 	return p + n;
 }
 
+/* s at p padded with spaces to width, as printf's "%-*s"; returns the end. */
+static inline char *rasflow_put_padded(char *p, const char *s, size_t width)
+{
+	size_t n = strlen(s);
+
+	memcpy(p, s, n);
+	p += n;
+	if (n < width) {
+		memset(p, ' ', width - n);
+		p += width - n;
+	}
+	return p;
+}
+
 /* Some byte of the 8 in x is below 0x20 or above 0x7e (the classic "has
  * less" and "has more" word tests; exact for "some byte"). */
 static inline bool rasflow_word_unprintable(uint64_t x)
