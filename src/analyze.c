@@ -283,7 +283,9 @@ bool rasflow_ana_is_group(const struct rasflow_analysis *an, const struct rasflo
 {
 	if (rasflow_addr_is_group(a))
 		return true;
-	if (an->site == NULL || !rasflow_addr_is_v4(a))
+	/* a directed broadcast has at least its two lowest bits set (prefixes
+	 * of /30 or shorter): most addresses end there, before the lookup */
+	if (an->site == NULL || !rasflow_addr_is_v4(a) || (a->b[15] & 3) != 3)
 		return false;
 
 	const struct rasflow_site_entry *e = rasflow_site_lookup(an->site, a);

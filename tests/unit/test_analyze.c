@@ -691,11 +691,14 @@ Test(verdict, external_destinations_take_ext_roles)
 
 Test(verdict, subnet_broadcast_matches_bcast_rule)
 {
-	use_site("10.0.2.0/24 guest\n10.0.2.50 provider prov1\n");
+	use_site("10.0.2.0/24 guest\n10.0.2.50 provider prov1\n10.0.3.0/30 guest\n");
 	start();
 	feed(U_ONEWAY, "10.0.2.7", "10.0.2.255", 30006, 0, 5);
 	feed(U_ONEWAY, "10.0.2.7", "10.0.2.254", 30006, 0, 5);	/* not a broadcast */
+	feed(U_ONEWAY, "10.0.2.7", "10.0.3.3", 30006, 0, 5);	/* a /30's: two host bits */
 	finish_span(10);
+
+	cr_expect(edge("10.0.2.7", "10.0.3.3", 17, 30006)->dst_group);
 
 	const struct rasflow_edge *e = edge("10.0.2.7", "10.0.2.255", 17, 30006);
 
