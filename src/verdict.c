@@ -554,10 +554,15 @@ static int failed_finding(struct rasflow_analysis *an, const struct rasflow_edge
 			sl, role, dl, svc, e->detail, dn);
 	}
 	switch (e->outcome) {
-	case RASFLOW_OUT_REFUSED:
-		return rasflow_ana_add_finding(an, t,
-			"%s → %s %s %s: answered by RST: nothing listens on %s on %s — the %s service is stopped or bound to another port",
-			sl, role, dl, svc, svc, dn, role);
+	case RASFLOW_OUT_REFUSED: {
+		/* common: concatenated, as printf costs more than the rest */
+		const char *parts[] = {
+			sl, " → ", role, " ", dl, " ", svc, ": answered by RST: nothing listens on ",
+			svc, " on ", dn, " — the ", role, " service is stopped or bound to another port",
+		};
+
+		return rasflow_ana_add_finding_cat(an, t, parts, sizeof(parts) / sizeof(parts[0]));
+	}
 	case RASFLOW_OUT_UNREACHABLE:
 		if (rasflow_addr_cmp(&e->icmp_from, &e->dst) == 0) {
 			if (icmp_admin(v6, e->icmp_code))
