@@ -38,32 +38,45 @@ static const char *col(const struct tw *w, const char *c)
 }
 
 /* Write s: arrows and dashes transliterated in ASCII mode, other non-ASCII
- * bytes as '?', control characters as '?' always. Runs of bytes written
- * as they are go out in one fwrite: the report is mostly such runs. */
+ * bytes as '?', control characters as '?' always. The text is gathered in
+ * a buffer and written with one fwrite per buffer: a finding's message
+ * has two or three bytes to replace, and a stdio call per piece cost more
+ * than the scan. */
 static void put_text(const struct tw *w, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	const unsigned char *end = p + strlen(s);
+	char buf[256];
+	size_t used = 0;
 
 	while (p < end) {
 		size_t n = rasflow_plain_run(p, end, w->plain);
 
-		if (n > 0)
+		if (used + n + 2 > sizeof(buf)) {	/* no room for the run and a "->" */
+			fwrite(buf, 1, used, w->out);
 			fwrite(p, 1, n, w->out);
+			used = 0;
+			p += n;
+			n = 0;
+		}
+		memcpy(buf + used, p, n);
+		used += n;
 		p += n;
 		if (p == end)
 			break;
 		if (!w->utf8 && p[0] == 0xe2 && p[1] == 0x86 && p[2] == 0x92) {	/* → */
-			fputs("->", w->out);
+			buf[used++] = '-';
+			buf[used++] = '>';
 			p += 2;
 		} else if (!w->utf8 && p[0] == 0xe2 && p[1] == 0x80 && p[2] == 0x94) {	/* — */
-			fputc('-', w->out);
+			buf[used++] = '-';
 			p += 2;
 		} else {
-			fputc('?', w->out);
+			buf[used++] = '?';
 		}
 		p++;
 	}
+	fwrite(buf, 1, used, w->out);
 }
 
 /* A name from a file or a packet, safe to print: no control characters,

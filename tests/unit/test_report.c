@@ -333,6 +333,29 @@ Test(cmd, text_report_is_plain_ascii_when_not_a_terminal)
 	free(text);
 }
 
+/* A finding's message longer than put_text's 256-byte buffer (two host
+ * names of 60 characters) comes out whole, its arrow and dash transliterated
+ * in place. */
+Test(cmd, long_messages_come_out_whole)
+{
+	char a[61], b[61], site[256], want[600];
+	char *text;
+
+	memset(a, 'a', 60);
+	memset(b, 'b', 60);
+	a[60] = b[60] = '\0';
+	snprintf(site, sizeof(site), "10.0.0.10 broker %s\n10.0.1.13 rdsh %s\n", b, a);
+	write_file(site_path, site);
+	cr_assert_eq(analyze("--no-dpi", "--site", site_path, "-o", out_path, pcap_path, NULL), 1);
+	text = slurp(out_path);
+	snprintf(want, sizeof(want), "%s (10.0.1.13) -> broker %s (10.0.0.10) tcp/20003: "
+		 "4 SYNs over 7 s, never answered - a firewall between them drops the port, "
+		 "or the broker service is down\n", a, b);
+	cr_assert_gt(strlen(want), 256);
+	cr_expect_not_null(strstr(text, want), "%s", text);
+	free(text);
+}
+
 /* ---- seconds as "%.0f" without printf (strbuf.h) ---- */
 
 /* rasflow_put_secs0 against snprintf's "%.0f" of us / 1e6: exact ties
