@@ -116,9 +116,9 @@ struct ient {
 
 /* The flow array (and qseq beside it): address space for max_flows flows
  * is reserved when the table is made, then made usable from its start one
- * step at a time, so a slot maps to its flow with one multiply. (Separately allocated slabs, which this replaced, cost a
- * dependent load per mapping: the engine took 25 % longer on the stress
- * capture; docs/performance.md.)
+ * step at a time, so a slot maps to its flow with one multiply. (Separately
+ * allocated slabs, which this replaced, cost a dependent load per mapping:
+ * the engine took 25 % longer on the stress capture; docs/performance.md.)
  * Big tables step by 2 MB-aligned chunks the kernel may back with
  * transparent huge pages: one page fault per 2 MB instead of per 4 KB
  * (faults are the main cost of creating flows on a VM); small ones by
@@ -691,7 +691,7 @@ static struct rasflow_flow *alloc_flow(struct rasflow_flowtab *t)
 }
 
 /* Create a flow with the given identity (initiator first) and put it in the
- * index and on its class list. */
+ * index and in its class queue. */
 static struct rasflow_flow *new_flow(struct rasflow_flowtab *t, uint32_t h, uint8_t proto,
 				     const struct rasflow_addr *src, uint16_t sport,
 				     const struct rasflow_addr *dst, uint16_t dport)
