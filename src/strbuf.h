@@ -59,6 +59,24 @@ static inline char *rasflow_put_secs0(char *p, uint64_t us)
 	return rasflow_put_dec(p, q);
 }
 
+/* us microseconds as printf's "%.1f" prints us / 1e6, at p (room for 22
+ * bytes), no NUL; returns the end. As rasflow_put_secs0, to tenths; but a
+ * decimal tie (us ending in 50000) is a binary fraction only for .25 and
+ * .75, so ties go to snprintf, which knows which way the double lies. */
+static inline char *rasflow_put_secs1(char *p, uint64_t us)
+{
+	uint64_t q = us / 100000, r = us % 100000;
+
+	if (us >= (1ull << 52) || r == 50000)
+		return p + snprintf(p, 23, "%.1f", (double)us / 1e6);
+	if (r > 50000)
+		q++;
+	p = rasflow_put_dec(p, q / 10);
+	*p++ = '.';
+	*p++ = (char)('0' + q % 10);
+	return p;
+}
+
 /* s at p, without its NUL; returns the end. */
 static inline char *rasflow_put_str(char *p, const char *s)
 {

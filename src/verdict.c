@@ -414,13 +414,24 @@ static char *edge_detail(struct rasflow_analysis *an, const struct rasflow_edge 
 	}
 	if (p != NULL)
 		*p = '\0';
-	if (cut_out(e, e->outcome))
-		snprintf(buf, sizeof(buf), "%u %s%s, no reply before the capture ended %.1f s after the first",
-			 e->cut, e->proto == 6 ? "connection attempt" : "flow", e->cut == 1 ? "" : "s",
-			 (double)(an->cap.end - e->first_noreply) / 1e6);
-	else if (e->cut > 0 && strlen(buf) + 40 < sizeof(buf))
-		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
-			 "; %u more cut by the capture's end", e->cut);
+	if (cut_out(e, e->outcome)) {
+		p = rasflow_put_dec(buf, e->cut);
+		p = rasflow_put_str(p, e->proto == 6 ? " connection attempt" : " flow");
+		if (e->cut != 1)
+			*p++ = 's';
+		p = rasflow_put_str(p, ", no reply before the capture ended ");
+		p = rasflow_put_secs1(p, an->cap.end - e->first_noreply);
+		p = rasflow_put_str(p, " s after the first");
+		*p = '\0';
+	} else if (e->cut > 0 && strlen(buf) + 40 < sizeof(buf)) {
+		char more[64], *m = more;
+		size_t used = strlen(buf);
+
+		m = rasflow_put_str(m, "; ");
+		m = rasflow_put_dec(m, e->cut);
+		m = rasflow_put_str(m, " more cut by the capture's end");
+		rasflow_put_trunc(buf, sizeof(buf), &used, more, (size_t)(m - more));
+	}
 	return rasflow_ana_strndup(an, buf, strlen(buf));
 }
 

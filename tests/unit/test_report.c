@@ -358,9 +358,9 @@ Test(cmd, long_messages_come_out_whole)
 
 /* ---- seconds as "%.0f" without printf (strbuf.h) ---- */
 
-/* rasflow_put_secs0 against snprintf's "%.0f" of us / 1e6: exact ties
- * (x.5 s, both parities), a microsecond either side of them, whole
- * seconds, a spread of values up to a year, and beyond 2^52 us. */
+/* rasflow_put_secs0 and _secs1 against snprintf's "%.0f" and "%.1f" of
+ * us / 1e6: ties of both (x.5 s and x.y5 s), a microsecond either side of
+ * them, whole seconds, a spread of values up to a year, and beyond 2^52 us. */
 static void check_secs0(uint64_t us)
 {
 	char want[64], got[64];
@@ -368,9 +368,12 @@ static void check_secs0(uint64_t us)
 	snprintf(want, sizeof(want), "%.0f", (double)us / 1e6);
 	*rasflow_put_secs0(got, us) = '\0';
 	cr_assert_str_eq(got, want, "%llu us", (unsigned long long)us);
+	snprintf(want, sizeof(want), "%.1f", (double)us / 1e6);
+	*rasflow_put_secs1(got, us) = '\0';
+	cr_assert_str_eq(got, want, "%llu us to tenths", (unsigned long long)us);
 }
 
-Test(text, secs0_matches_printf)
+Test(text, secs_match_printf)
 {
 	uint64_t x = 88172645463325252ull;	/* xorshift64 */
 
@@ -379,6 +382,11 @@ Test(text, secs0_matches_printf)
 		check_secs0(k * 1000000 + 499999);
 		check_secs0(k * 1000000 + 500001);
 		check_secs0(k * 1000000);
+		for (uint64_t t = 50000; t < 1000000; t += 100000) {	/* tenths' ties */
+			check_secs0(k * 1000000 + t);
+			check_secs0(k * 1000000 + t - 1);
+			check_secs0(k * 1000000 + t + 1);
+		}
 	}
 	for (int i = 0; i < 200000; i++) {
 		x ^= x << 13;
