@@ -503,36 +503,57 @@ static bool timed_out(const struct rasflow_flowtab *t, const struct rasflow_flow
 	return f->touched + t->tmo[f->end_state] <= now;
 }
 
-/* Take the flow out of the table, tell the hooks, recycle its memory. */
-static void end_flow(struct rasflow_flowtab *t, struct rasflow_flow *f, enum rasflow_flow_end why)
+/* End f for its queue and counters and tell the hooks; its index entry and
+ * slot are the caller's (end_flow, or the flush, which clears all at once). */
+static void retire(struct rasflow_flowtab *t, struct rasflow_flow *f, enum rasflow_flow_end why)
 {
-	idx_remove(t, f);
 	t->qseq[f->slot] = 0;			/* its queue entry is stale now */
 	t->st.active--;
 	t->st.ended++;
 	if (t->h.on_end)
 		t->h.on_end(t->h.user, f, why);
 	f->id = 0;
+}
+
+/* Take the flow out of the table, tell the hooks, recycle its memory. */
+static void end_flow(struct rasflow_flowtab *t, struct rasflow_flow *f, enum rasflow_flow_end why)
+{
+	idx_remove(t, f);
+	retire(t, f, why);
 	f->free_next = t->free_list;
 	t->free_list = f->slot;
+}
+
+/* The least recently touched flow of class c, or NULL. */
+static struct rasflow_flow *class_head(struct rasflow_flowtab *t, int c)
+{
+	uint32_t s = q_front(t, c);
+
+	return s ? at(t, s) : NULL;
+}
+
+/* The class whose head was touched earliest, the lower class on a tie;
+ * -1 when all are empty. */
+static int earliest(struct rasflow_flow *const head[TC_COUNT])
+{
+	int b = -1;
+
+	for (int c = 0; c < TC_COUNT; c++)
+		if (head[c] && (b < 0 || head[c]->touched < head[b]->touched))
+			b = c;
+	return b;
 }
 
 /* The least recently touched flow of all classes, or NULL when empty. */
 static struct rasflow_flow *oldest(struct rasflow_flowtab *t)
 {
-	struct rasflow_flow *best = NULL;
+	struct rasflow_flow *head[TC_COUNT];
+	int b;
 
-	for (int c = 0; c < TC_COUNT; c++) {
-		uint32_t s = q_front(t, c);
-		struct rasflow_flow *f;
-
-		if (s == 0)
-			continue;
-		f = at(t, s);
-		if (!best || f->touched < best->touched)
-			best = f;
-	}
-	return best;
+	for (int c = 0; c < TC_COUNT; c++)
+		head[c] = class_head(t, c);
+	b = earliest(head);
+	return b < 0 ? NULL : head[b];
 }
 
 /* size bytes (a multiple of CHUNK), CHUNK-aligned, huge pages requested. */
@@ -902,6 +923,16 @@ static struct rasflow_flow *later_fragment(struct rasflow_flowtab *t, const stru
 	return f;
 }
 
+/* The hash of the flow an ICMP error quotes. */
+__attribute__((noinline, cold))
+static uint32_t quoted_hash(const struct rasflow_flowtab *t, const struct rasflow_quoted *q)
+{
+	uint16_t sp = is_icmp(q->proto) ? 0 : q->sport;
+	uint16_t dp = is_icmp(q->proto) ? 0 : q->dport;
+
+	return hash_tuple(t, q->proto, &q->src, sp, &q->dst, dp);
+}
+
 /* An ICMP destination unreachable: attach it to the flow it quotes, making
  * that flow (with no packets) when it is not in the table. */
 __attribute__((noinline, cold))
@@ -911,7 +942,7 @@ static struct rasflow_flow *icmp_error(struct rasflow_flowtab *t, const struct r
 	const struct rasflow_quoted *q = &p->quoted;
 	uint16_t sp = is_icmp(q->proto) ? 0 : q->sport;
 	uint16_t dp = is_icmp(q->proto) ? 0 : q->dport;
-	uint32_t h = hash ? *hash : hash_tuple(t, q->proto, &q->src, sp, &q->dst, dp);
+	uint32_t h = hash ? *hash : quoted_hash(t, q);
 	struct rasflow_flow *f = lookup(t, h, q->proto, &q->src, sp, &q->dst, dp);
 	bool orphan = false;
 
@@ -1102,16 +1133,6 @@ struct rasflow_flow *rasflow_flowtab_packet_hinted(struct rasflow_flowtab *t,
 	return packet(t, p, ts, h->hashed ? &h->hash : NULL, h->hashed ? h->slot : 0);
 }
 
-/* The hash of the flow an ICMP error quotes. */
-__attribute__((noinline, cold))
-static uint32_t quoted_hash(const struct rasflow_flowtab *t, const struct rasflow_quoted *q)
-{
-	uint16_t sp = is_icmp(q->proto) ? 0 : q->sport;
-	uint16_t dp = is_icmp(q->proto) ? 0 : q->dport;
-
-	return hash_tuple(t, q->proto, &q->src, sp, &q->dst, dp);
-}
-
 /* The hash of the tuple rasflow_flowtab_packet will look up for p (none
  * for a later fragment), and its index slot's line loading. */
 void rasflow_flowtab_hint(const struct rasflow_flowtab *t, const struct rasflow_pkt *p,
@@ -1198,36 +1219,17 @@ void rasflow_flowtab_expire(struct rasflow_flowtab *t, rasflow_ts now)
 void rasflow_flowtab_flush(struct rasflow_flowtab *t, enum rasflow_flow_end why)
 {
 	struct rasflow_flow *head[TC_COUNT];	/* oldest flow of each class */
+	int b;
 
-	for (int c = 0; c < TC_COUNT; c++) {
-		uint32_t s = q_front(t, c);
-
-		head[c] = s ? at(t, s) : NULL;
-	}
-	for (;;) {
-		struct rasflow_flow *f;
-		uint32_t s;
-		int b = -1;
-
-		/* as oldest(): the earliest, the lower class on a tie */
-		for (int c = 0; c < TC_COUNT; c++)
-			if (head[c] && (b < 0 || head[c]->touched < head[b]->touched))
-				b = c;
-		if (b < 0)
-			break;
-		f = head[b];
+	for (int c = 0; c < TC_COUNT; c++)
+		head[c] = class_head(t, c);
+	while ((b = earliest(head)) >= 0) {
 		if (why == RASFLOW_END_EVICTED)
 			t->st.evicted++;
 		else if (why == RASFLOW_END_TIMEOUT)
 			t->st.expired++;
-		t->qseq[f->slot] = 0;
-		t->st.active--;
-		t->st.ended++;
-		if (t->h.on_end)
-			t->h.on_end(t->h.user, f, why);
-		f->id = 0;
-		s = q_front(t, b);		/* only class b's head changed */
-		head[b] = s ? at(t, s) : NULL;
+		retire(t, head[b], why);
+		head[b] = class_head(t, b);	/* only class b's head changed */
 	}
 	memset(t->idx, 0, t->nidx * sizeof(*t->idx));
 	t->free_list = 0;
