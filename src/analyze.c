@@ -893,7 +893,7 @@ static inline bool rank_less(const struct rank_key *a, const struct rank_key *b)
 }
 
 /* Bottom-up merge sort of n keys of type T with tmp (n keys) as scratch;
- * returns whichever of the two holds the result. One body, two key types. */
+ * returns whichever of the two holds the result. One body, three key types. */
 #define MERGE_SORT(name, T, less)							\
 	static T *name(T *k, T *tmp, size_t n)						\
 	{										\

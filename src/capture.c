@@ -363,13 +363,12 @@ static void tick_check(struct rasflow_capture *c, void (*tick)(void *, rasflow_t
 static inline void maybe_tick(struct rasflow_capture *c, void (*tick)(void *, rasflow_ts),
 			      void *user)
 {
-	if (tick && (c->now >= c->next_tick || c->live ||
-		     c->untick + 1 >= RASFLOW_TICK_PACKETS)) {
-		tick_check(c, tick, user);
+	if (!tick)
 		return;
-	}
-	if (tick)
-		c->untick++;
+	if (c->now < c->next_tick && !c->live && c->untick + 1 < RASFLOW_TICK_PACKETS)
+		c->untick++;		/* tick_check's count, without the call */
+	else
+		tick_check(c, tick, user);
 }
 
 /* Live, nothing buffered: wait for the descriptor up to the read timeout.
