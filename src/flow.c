@@ -155,6 +155,7 @@ struct rasflow_flowtab {
 	size_t allocated;			/* flow slots usable so far */
 	size_t fresh;				/* slots 1..fresh have been handed out once */
 	uint32_t free_list;			/* ended flows' slots, linked through free_next */
+	uint32_t *chunk_live;			/* huge flow arrays: flows in use per CHUNK of fa */
 	uint64_t next_id;
 	rasflow_ts now;				/* latest packet time seen */
 	rasflow_ts next_sweep;
@@ -179,6 +180,18 @@ static inline bool is_icmp(uint8_t proto)
 static inline struct rasflow_flow *at(const struct rasflow_flowtab *t, uint32_t s)
 {
 	return t->flows + (s - 1);
+}
+
+/* Count f in or out of the CHUNKs of the flow array it lies in. */
+static inline void chunk_count(struct rasflow_flowtab *t, const struct rasflow_flow *f, int d)
+{
+	size_t o = (size_t)((const char *)f - t->fa.base);
+
+	if (!t->chunk_live)
+		return;
+	t->chunk_live[o / CHUNK] += (uint32_t)d;
+	if ((o + sizeof(*f) - 1) / CHUNK != o / CHUNK)
+		t->chunk_live[o / CHUNK + 1] += (uint32_t)d;
 }
 
 static inline void prefetch_w(const void *p)
@@ -522,6 +535,7 @@ static void end_flow(struct rasflow_flowtab *t, struct rasflow_flow *f, enum ras
 	retire(t, f, why);
 	f->free_next = t->free_list;
 	t->free_list = f->slot;
+	chunk_count(t, f, -1);
 }
 
 /* The least recently touched flow of class c, or NULL. */
@@ -708,6 +722,7 @@ static struct rasflow_flow *alloc_flow(struct rasflow_flowtab *t)
 	}
 	memset(f, 0, sizeof(*f));
 	f->slot = s;
+	chunk_count(t, f, 1);
 	return f;
 }
 
@@ -733,6 +748,7 @@ static struct rasflow_flow *new_flow(struct rasflow_flowtab *t, uint32_t h, uint
 	if (!q_append(t, f->end_state, f->slot)) {
 		f->free_next = t->free_list;	/* no memory for its queue entry */
 		t->free_list = f->slot;
+		chunk_count(t, f, -1);
 		t->st.nomem++;
 		return NULL;
 	}
@@ -1212,10 +1228,24 @@ void rasflow_flowtab_expire(struct rasflow_flowtab *t, rasflow_ts now)
 	}
 }
 
+/* Give the memory of chunks [from, to) of the flow array back to the
+ * kernel when no flow lives there (the flush: the table is emptying, and
+ * what the hooks build meanwhile gets those pages, already in use by the
+ * process, instead of fresh ones). Flow slots there read as zero again. */
+static void release_chunks(struct rasflow_flowtab *t, size_t from, size_t to)
+{
+	if (!t->chunk_live)
+		return;
+	for (size_t c = from; c < to && (c + 1) * CHUNK <= t->fa.committed; c++)
+		if (t->chunk_live[c] == 0)
+			madvise(t->fa.base + c * CHUNK, CHUNK, MADV_DONTNEED);
+}
+
 /* Ends flows least recently touched first, so the order does not depend on
  * the hash seed. As every flow goes, the index is cleared once at the end
- * rather than entry by entry (a cache miss each on a big table), and the
- * slots are handed out again from the first. */
+ * rather than entry by entry (a cache miss each on a big table), the flow
+ * array's memory goes back to the kernel a chunk at a time as the last flow
+ * in each ends, and the slots are handed out again from the first. */
 void rasflow_flowtab_flush(struct rasflow_flowtab *t, enum rasflow_flow_end why)
 {
 	struct rasflow_flow *head[TC_COUNT];	/* oldest flow of each class */
@@ -1223,12 +1253,21 @@ void rasflow_flowtab_flush(struct rasflow_flowtab *t, enum rasflow_flow_end why)
 
 	for (int c = 0; c < TC_COUNT; c++)
 		head[c] = class_head(t, c);
+	release_chunks(t, 0, t->fa.committed / CHUNK);
 	while ((b = earliest(head)) >= 0) {
+		struct rasflow_flow *f = head[b];
+
 		if (why == RASFLOW_END_EVICTED)
 			t->st.evicted++;
 		else if (why == RASFLOW_END_TIMEOUT)
 			t->st.expired++;
-		retire(t, head[b], why);
+		retire(t, f, why);
+		if (t->chunk_live) {
+			size_t o = (size_t)((char *)f - t->fa.base);
+
+			chunk_count(t, f, -1);
+			release_chunks(t, o / CHUNK, (o + sizeof(*f) - 1) / CHUNK + 1);
+		}
 		head[b] = class_head(t, b);	/* only class b's head changed */
 	}
 	memset(t->idx, 0, t->nidx * sizeof(*t->idx));
@@ -1293,6 +1332,8 @@ struct rasflow_flowtab *rasflow_flowtab_new(const struct rasflow_flowtab_opts *o
 	}
 	t->flows = (struct rasflow_flow *)t->fa.base;
 	t->qseq = (uint32_t *)t->qa.base;
+	if (huge)	/* without it the flush keeps the memory: no harm */
+		t->chunk_live = calloc(t->fa.reserved / CHUNK + 1, sizeof(*t->chunk_live));
 	t->tmo[TC_SYN] = (rasflow_ts)t->o.to.syn * 1000000;
 	t->tmo[TC_EST] = (rasflow_ts)t->o.to.established * 1000000;
 	t->tmo[TC_CLOSING] = (rasflow_ts)t->o.to.closing * 1000000;
@@ -1309,6 +1350,7 @@ void rasflow_flowtab_free(struct rasflow_flowtab *t)
 		return;
 	vm_free(&t->fa);
 	vm_free(&t->qa);
+	free(t->chunk_live);
 	for (int c = 0; c < TC_COUNT; c++) {
 		struct qblock *b = t->q[c].head;
 

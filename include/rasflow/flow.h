@@ -181,7 +181,9 @@ struct rasflow_flow *rasflow_flowtab_packet_hinted(struct rasflow_flowtab *t,
 /* End every flow idle past its timeout at packet time `now`. */
 void rasflow_flowtab_expire(struct rasflow_flowtab *t, rasflow_ts now);
 
-/* End all flows with the given reason (end of capture: RASFLOW_END_EOF). */
+/* End all flows with the given reason (end of capture: RASFLOW_END_EOF).
+ * A big table's flow memory goes back to the kernel as it empties, so what
+ * on_end builds reuses it; the table stays usable. */
 void rasflow_flowtab_flush(struct rasflow_flowtab *t, enum rasflow_flow_end why);
 
 /* Replace the hooks (monitor's SIGHUP reload keeps the flows). */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "rasflow/flow.h"
 
@@ -21,6 +22,7 @@ struct rec {
 	struct rasflow_flow last_end;	/* copy: the flow is freed after on_end */
 	uint64_t end_ids[16];
 	uint64_t end_order[64];		/* the first 64 ends' flow ids */
+	uint64_t end_pkts;		/* packets of all ended flows, as on_end saw them */
 	const uint16_t *svc;		/* service ports, 0-terminated */
 	int want_first;			/* on_new sets want_pkts, cleared after this many */
 };
@@ -78,6 +80,7 @@ static void h_end(void *u, struct rasflow_flow *f, enum rasflow_flow_end why)
 		r->end_order[r->ends] = f->id;
 	r->ends++;
 	r->why[why]++;
+	r->end_pkts += f->pkts[0] + f->pkts[1];
 	r->last_end = *f;
 }
 
@@ -783,6 +786,47 @@ Test(flow, works_with_little_address_space)
 	cr_assert_eq(st()->evicted, 0);
 }
 #endif
+
+static size_t resident_bytes(void)
+{
+	unsigned long size = 0, resident = 0;
+	FILE *fp = fopen("/proc/self/statm", "r");
+
+	cr_assert_not_null(fp);
+	cr_assert_eq(fscanf(fp, "%lu %lu", &size, &resident), 2);
+	fclose(fp);
+	return resident * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+/* A flush empties the table: the flow array's memory goes back to the kernel
+ * as it does, each 2 MB part once its last flow has ended (what the hooks
+ * build meanwhile reuses those pages). Every flow is intact when on_end sees
+ * it, and the table works afterwards. */
+Test(flow, flush_gives_the_memory_back)
+{
+	struct rasflow_flowtab_opts o;
+	size_t before, after;
+	char a[32];
+
+	rasflow_flowtab_default_opts(&o);
+	o.max_flows = 1U << 20;
+	setup_with(&o, NULL);
+	for (int i = 0; i < 60000; i++) {	/* 60,000 flows of about 200 bytes */
+		snprintf(a, sizeof(a), "10.%d.%d.%d", i / 62500, i / 250 % 250, i % 250 + 1);
+		udp(a, 40000, "10.200.0.2", 53, 10, T0 + (rasflow_ts)i);
+	}
+	cr_assert_eq(st()->active, 60000);
+	before = resident_bytes();
+	rasflow_flowtab_flush(tab, RASFLOW_END_EOF);
+	after = resident_bytes();
+	cr_assert_eq(rec.ends, 60000);
+	cr_assert_eq(rec.end_pkts, 60000, "every flow had its packet when on_end saw it");
+	cr_assert_geq(before, after + ((size_t)8 << 20), "%zu bytes resident before, %zu after",
+		      before, after);
+	cr_assert_eq(udp("10.0.0.1", 40000, "10.200.0.2", 53, 10, T0 + 70000)->pkts[0], 1);
+	cr_assert_eq(udp("10.0.0.1", 40000, "10.200.0.2", 53, 10, T0 + 70001)->pkts[0], 2);
+	cr_assert_eq(st()->active, 1);
+}
 
 /* capture.c's read-ahead takes a hint (hash, index slot) when a packet is
  * read and uses it up to a dozen packets later: the flow the hint found may
