@@ -15,6 +15,7 @@
 #include "analyze_int.h"
 #include "hash.h"
 #include "strbuf.h"
+#include "vmarea.h"
 #include "rasflow/err.h"
 
 #define DEFAULT_MAX_HOSTS (1u << 18)
@@ -23,8 +24,7 @@
 #define NAME_MAX_LEN 255
 #define STRBLOCK_SIZE (64 * 1024)	/* bytes of the first block of result strings */
 #define STRBLOCK_MAX (8u << 20)		/* and of the largest */
-#define TABLE_MIN 256			/* entries of a host or edge table at first */
-#define TABLE_RESERVE (1u << 20)	/* entries reserved at once (table_grow) */
+#define TABLE_STEP (64 * 1024)		/* bytes a small host or edge table grows by */
 
 void rasflow_analysis_default_opts(struct rasflow_analysis_opts *o)
 {
@@ -134,9 +134,9 @@ void rasflow_analysis_free(struct rasflow_analysis *an)
 		free(an->cap.warnings[i]);
 	free(an->cap.files);
 	free(an->cap.warnings);
-	free(an->hosts);
+	rasflow_vm_free(&an->ha);
 	free(an->hslots);
-	free(an->edges);
+	rasflow_vm_free(&an->ea);
 	free(an->eslots);
 	free(an->findings);
 	free(an->rstat);
@@ -191,33 +191,37 @@ static void advise_huge(void *p, size_t n)
 #endif
 }
 
-/* Room for more entries in a table (*alloc entries of sz bytes at *p) that
- * never holds more than cap. The first call reserves the whole cap (at most
- * TABLE_RESERVE entries) with one malloc: the kernel maps its pages only as
- * entries are written, so the table is never copied, where doubling would
- * copy it and touch about twice the memory (page faults are a good part of
- * the cost of folding flows). If that much address space is refused, the
- * table doubles as it fills. */
-static int table_grow(void **p, size_t *alloc, size_t sz, size_t cap)
+/* Room for entry number `used` in a table of sz-byte entries (*alloc of
+ * them usable) in area a, which never holds more than cap: 0 when there is,
+ * 1 when the table is full (counted in *refused), RASFLOW_ENOMEM when the
+ * kernel refuses memory. The first call reserves the cap's address space,
+ * and each step of the area makes more entries usable: untouched pages cost
+ * nothing and the table is never copied, where doubling would copy it and
+ * touch about twice the memory (page faults are a good part of the cost of
+ * folding flows). With the address space short the reservation is smaller
+ * than the cap, and the table full sooner. */
+static int table_room(struct rasflow_vmarea *a, size_t used, size_t *alloc, size_t sz,
+		      size_t cap, uint64_t *refused)
 {
-	size_t n = 0;
-	void *q = NULL;
+	if (used < *alloc)
+		return 0;
+	if (used >= cap || used >= RASFLOW_NOHOST - 1)
+		goto full;
+	if (a->map == NULL) {
+		bool huge = cap * sz >= 2 * RASFLOW_VM_CHUNK;
 
-	if (*alloc == 0) {
-		n = cap < TABLE_RESERVE ? cap : TABLE_RESERVE;
-		q = n > TABLE_MIN ? malloc(n * sz) : NULL;
-		if (q != NULL)
-			advise_huge(q, n * sz);
-	}
-	if (q == NULL) {
-		n = *alloc ? *alloc * 2 : TABLE_MIN;
-		q = realloc(*p, n * sz);
-		if (q == NULL)
+		if (!rasflow_vm_reserve(a, cap * sz, huge ? RASFLOW_VM_CHUNK : TABLE_STEP, huge))
 			return RASFLOW_ENOMEM;
 	}
-	*p = q;
-	*alloc = n;
+	if (a->committed == a->reserved)
+		goto full;
+	if (!rasflow_vm_grow(a))
+		return RASFLOW_ENOMEM;
+	*alloc = a->committed / sz < cap ? a->committed / sz : cap;
 	return 0;
+full:
+	(*refused)++;
+	return 1;
 }
 
 /* Host index by address and its hash, or RASFLOW_NOHOST. */
@@ -249,14 +253,13 @@ static uint32_t host_get(struct rasflow_analysis *an, const struct rasflow_addr 
 
 	if (i != RASFLOW_NOHOST)
 		return i;
-	if (an->nhosts >= an->o.max_hosts || an->nhosts >= RASFLOW_NOHOST - 1) {
-		an->st.hosts_refused++;
-		return RASFLOW_NOHOST;
-	}
-	if (an->nhosts == an->hosts_alloc &&
-	    table_grow((void **)&an->hosts, &an->hosts_alloc, sizeof(*an->hosts),
-		       an->o.max_hosts) < 0) {
-		*err = RASFLOW_ENOMEM;
+	int room = table_room(&an->ha, an->nhosts, &an->hosts_alloc, sizeof(*an->hosts),
+			      an->o.max_hosts, &an->st.hosts_refused);
+
+	an->hosts = (struct rasflow_host *)an->ha.base;
+	if (room != 0) {
+		if (room < 0)
+			*err = room;
 		return RASFLOW_NOHOST;
 	}
 	if (slots_grow(&an->hslots, &an->nhslots, an->nhosts) < 0) {
@@ -331,14 +334,13 @@ static uint32_t edge_get(struct rasflow_analysis *an, const struct rasflow_flow 
 
 	if (i != RASFLOW_NOHOST)
 		return i;
-	if (an->nedges >= an->o.max_edges || an->nedges >= RASFLOW_NOHOST - 1) {
-		an->st.edges_refused++;
-		return RASFLOW_NOHOST;
-	}
-	if (an->nedges == an->edges_alloc &&
-	    table_grow((void **)&an->edges, &an->edges_alloc, sizeof(*an->edges),
-		       an->o.max_edges) < 0) {
-		*err = RASFLOW_ENOMEM;
+	int room = table_room(&an->ea, an->nedges, &an->edges_alloc, sizeof(*an->edges),
+			      an->o.max_edges, &an->st.edges_refused);
+
+	an->edges = (struct rasflow_edge *)an->ea.base;
+	if (room != 0) {
+		if (room < 0)
+			*err = room;
 		return RASFLOW_NOHOST;
 	}
 	if (slots_grow(&an->eslots, &an->neslots, an->nedges) < 0) {

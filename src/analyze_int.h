@@ -10,6 +10,7 @@
 #include <stdarg.h>
 
 #include "rasflow/analyze.h"
+#include "vmarea.h"
 
 #define RASFLOW_HOST_OBS 8		/* answered services remembered per host */
 
@@ -44,13 +45,15 @@ struct rasflow_analysis {
 	const struct rasflow_site *site;	/* may be NULL */
 	struct rasflow_analysis_opts o;
 
-	struct rasflow_host *hosts;		/* dense array; hash index below */
+	struct rasflow_host *hosts;		/* dense array in ha; hash index below */
 	size_t nhosts, hosts_alloc;
+	struct rasflow_vmarea ha;
 	struct rasflow_ana_slot *hslots;	/* linear probing, at most half full */
 	size_t nhslots;				/* power of two */
 
-	struct rasflow_edge *edges;
+	struct rasflow_edge *edges;		/* dense array in ea */
 	size_t nedges, edges_alloc;
+	struct rasflow_vmarea ea;
 	struct rasflow_ana_slot *eslots;	/* freed once edges are sorted */
 	size_t neslots;
 

@@ -36,6 +36,7 @@
 #include "rasflow/config.h"
 #include "rasflow/flow.h"
 #include "hash.h"
+#include "vmarea.h"
 
 /* The design budget is 256 bytes per flow including its share of the index
  * (at most 2 / 0.75 index slots of 8 bytes each, right after a doubling),
@@ -91,17 +92,6 @@ struct cq {
 	uint32_t last;				/* sequence number of the latest entry */
 };
 
-/* Address space reserved up front (PROT_NONE: no memory, no commit charge)
- * and made usable from its start a step at a time. */
-struct vmarea {
-	char *base;
-	void *map;				/* the mapping: map_bytes from map */
-	size_t map_bytes;
-	size_t reserved, committed;		/* bytes from base */
-	size_t step;
-	bool huge;				/* steps are 2 MB chunks: ask for huge pages */
-};
-
 /* One index slot: the flow's hash next to its slot number. */
 struct ient {
 	uint32_t hash;
@@ -124,7 +114,7 @@ struct ient {
  * (faults are the main cost of creating flows on a VM); small ones by
  * RASFLOW_FLOW_SLAB flows. When the reservation or a step cannot be had,
  * the table works within what it has, evicting as at the cap. */
-#define CHUNK		((size_t)2 << 20)
+#define CHUNK		RASFLOW_VM_CHUNK
 #define SLAB_BYTES	(RASFLOW_FLOW_SLAB * sizeof(struct rasflow_flow))
 
 /* One remembered first fragment. */
@@ -151,7 +141,7 @@ struct rasflow_flowtab {
 	size_t qblock_bytes;			/* memory of all blocks made */
 	rasflow_ts tmo[TC_COUNT];		/* class timeouts in microseconds */
 	struct rasflow_flow *flows;		/* slot s is flows[s - 1], in fa */
-	struct vmarea fa, qa;			/* the flow array; qseq's */
+	struct rasflow_vmarea fa, qa;			/* the flow array; qseq's */
 	size_t allocated;			/* flow slots usable so far */
 	size_t fresh;				/* slots 1..fresh have been handed out once */
 	uint32_t free_list;			/* ended flows' slots, linked through free_next */
@@ -622,70 +612,18 @@ static bool grow(struct rasflow_flowtab *t)
 	return true;
 }
 
-/* Reserve want bytes (rounded up to step), or as much as can be had,
- * halving, when the address space is limited; false when not one step. */
-static bool vm_reserve(struct vmarea *a, size_t want, size_t step, bool huge)
-{
-	size_t align = huge ? CHUNK : 0;
-
-	a->step = step;
-	a->huge = huge;
-	want = (want + step - 1) / step * step;
-	for (;;) {
-		void *m = mmap(NULL, want + align, PROT_NONE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-
-		if (m != MAP_FAILED) {
-			uintptr_t p = (uintptr_t)m;
-
-			if (align)
-				p = (p + align - 1) & ~(uintptr_t)(align - 1);
-			a->map = m;
-			a->map_bytes = want + align;
-			a->base = (char *)p;
-			a->reserved = want;
-			return true;
-		}
-		if (want == step)
-			return false;
-		want = (want / 2 + step - 1) / step * step;
-	}
-}
-
-/* Make the next step usable; false when the reservation is used up or the
- * kernel refuses. Its memory is touched only when used. */
-static bool vm_grow(struct vmarea *a)
-{
-	char *p = a->base + a->committed;
-
-	if (a->committed == a->reserved || mprotect(p, a->step, PROT_READ | PROT_WRITE) != 0)
-		return false;
-#ifdef MADV_HUGEPAGE
-	if (a->huge)
-		madvise(p, a->step, MADV_HUGEPAGE);	/* a hint: failure changes nothing */
-#endif
-	a->committed += a->step;
-	return true;
-}
-
-static void vm_free(struct vmarea *a)
-{
-	if (a->map)
-		munmap(a->map, a->map_bytes);
-}
-
 /* Make more flow slots usable: a step of the flow array, and qseq for it.
  * False when neither can grow. */
 static bool add_step(struct rasflow_flowtab *t)
 {
 	size_t n, nq, before = t->allocated;
 
-	if (!vm_grow(&t->fa))
+	if (!rasflow_vm_grow(&t->fa))
 		return false;
 	n = t->fa.committed / sizeof(struct rasflow_flow);
 	if (n > t->o.max_flows)
 		n = t->o.max_flows;
-	while (t->qa.committed / sizeof(*t->qseq) < n + 1 && vm_grow(&t->qa))
+	while (t->qa.committed / sizeof(*t->qseq) < n + 1 && rasflow_vm_grow(&t->qa))
 		;
 	nq = t->qa.committed / sizeof(*t->qseq);
 	t->allocated = nq > 0 && nq - 1 < n ? nq - 1 : n;
@@ -1321,11 +1259,11 @@ struct rasflow_flowtab *rasflow_flowtab_new(const struct rasflow_flowtab_opts *o
 	t->nidx = RASFLOW_FLOW_MIN_BUCKETS;
 	t->idx = idx_alloc(t->nidx);
 	if (!t->idx ||
-	    !vm_reserve(&t->fa, t->o.max_flows * sizeof(struct rasflow_flow),
+	    !rasflow_vm_reserve(&t->fa, t->o.max_flows * sizeof(struct rasflow_flow),
 			huge ? CHUNK : (SLAB_BYTES + page - 1) / page * page, huge) ||
-	    !vm_reserve(&t->qa, (t->o.max_flows + 1) * sizeof(*t->qseq),
+	    !rasflow_vm_reserve(&t->qa, (t->o.max_flows + 1) * sizeof(*t->qseq),
 			huge ? CHUNK : page, huge)) {
-		vm_free(&t->fa);
+		rasflow_vm_free(&t->fa);
 		free(t->idx);
 		free(t);
 		return NULL;
@@ -1348,8 +1286,8 @@ void rasflow_flowtab_free(struct rasflow_flowtab *t)
 {
 	if (!t)
 		return;
-	vm_free(&t->fa);
-	vm_free(&t->qa);
+	rasflow_vm_free(&t->fa);
+	rasflow_vm_free(&t->qa);
 	free(t->chunk_live);
 	for (int c = 0; c < TC_COUNT; c++) {
 		struct qblock *b = t->q[c].head;

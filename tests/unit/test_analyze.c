@@ -895,6 +895,69 @@ Test(missing, bcast_rule_checks_the_sender_only)
 	cr_expect_eq(count_findings(RASFLOW_FIND_MISSING, "gst-prov"), 0);
 }
 
+/* ---- table caps and memory ---- */
+
+TestSuite(tables, .init = setup, .fini = teardown);
+
+static void expect_tables(size_t hosts, size_t edges, uint64_t hosts_refused,
+			  uint64_t edges_refused)
+{
+	const struct rasflow_analysis_stats *st = rasflow_analysis_stats(an);
+	size_t nh, ne;
+
+	rasflow_analysis_hosts(an, &nh);
+	rasflow_analysis_edges(an, &ne);
+	cr_expect_eq(nh, hosts);
+	cr_expect_eq(ne, edges);
+	cr_expect_eq(st->hosts_refused, hosts_refused);
+	cr_expect_eq(st->edges_refused, edges_refused);
+}
+
+/* Beyond a cap new hosts and edges are refused and counted, never evicted;
+ * the flows of refused edges are dropped, known edges still take flows. */
+Test(tables, caps_refuse_and_count)
+{
+	char a[32];
+
+	opts.max_hosts = 4;
+	opts.max_edges = 3;
+	start();
+	for (int i = 0; i < 5; i++) {	/* 10.0.0.1 -> 10.0.1.{1..5}: 6 hosts, 5 edges */
+		snprintf(a, sizeof(a), "10.0.1.%d", i + 1);
+		feed(EST, "10.0.0.1", a, 3389, 0, 1);
+	}
+	feed(EST, "10.0.0.1", "10.0.1.1", 3389, 2, 1);
+	finish_span(10);
+	expect_tables(4, 3, 2, 2);
+	cr_expect_eq(edge("10.0.0.1", "10.0.1.1", 6, 3389)->flows, 2);
+}
+
+/* The host and edge tables reserve address space for their caps up front.
+ * With the address space limited (ulimit -v) far below what caps of 2^26
+ * entries need (about 30 GB), the analysis must still be made and keep
+ * every host and edge. Not under ASan, whose allocator cannot live with the
+ * limit. Alone in its process (Criterion forks per test): the limit stays. */
+#if !defined(__SANITIZE_ADDRESS__)
+#include <sys/resource.h>
+
+Test(tables, work_with_little_address_space)
+{
+	struct rlimit rl = { 1UL << 30, 1UL << 30 };
+	char a[32];
+
+	cr_assert_eq(setrlimit(RLIMIT_AS, &rl), 0);
+	opts.max_hosts = 1U << 26;
+	opts.max_edges = 1U << 26;
+	start();
+	for (int i = 0; i < 3000; i++) {
+		snprintf(a, sizeof(a), "10.1.%d.%d", i / 250, i % 250 + 1);
+		feed(EST, a, "10.0.0.2", 3389, 0, 1);
+	}
+	finish_span(10);
+	expect_tables(3001, 3000, 0, 0);
+}
+#endif
+
 /* ---- helpers ---- */
 
 Test(kinds, parse_fail_on)

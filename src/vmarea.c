@@ -1,0 +1,57 @@
+/* vmarea.c — tables that grow in place (vmarea.h). */
+#include <stdint.h>
+#include <sys/mman.h>
+
+#include "vmarea.h"
+
+bool rasflow_vm_reserve(struct rasflow_vmarea *a, size_t want, size_t step, bool huge)
+{
+	size_t align = huge ? RASFLOW_VM_CHUNK : 0;
+
+	a->step = step;
+	a->huge = huge;
+	a->committed = 0;
+	want = (want + step - 1) / step * step;
+	for (;;) {
+		void *m = mmap(NULL, want + align, PROT_NONE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+		if (m != MAP_FAILED) {
+			uintptr_t p = (uintptr_t)m;
+
+			if (align)
+				p = (p + align - 1) & ~(uintptr_t)(align - 1);
+			a->map = m;
+			a->map_bytes = want + align;
+			a->base = (char *)p;
+			a->reserved = want;
+			return true;
+		}
+		if (want == step)
+			return false;
+		want = (want / 2 + step - 1) / step * step;
+	}
+}
+
+bool rasflow_vm_grow(struct rasflow_vmarea *a)
+{
+	char *p = a->base + a->committed;
+
+	if (a->committed == a->reserved || mprotect(p, a->step, PROT_READ | PROT_WRITE) != 0)
+		return false;
+#ifdef MADV_HUGEPAGE
+	if (a->huge)
+		madvise(p, a->step, MADV_HUGEPAGE);	/* a hint: failure changes nothing */
+#endif
+	a->committed += a->step;
+	return true;
+}
+
+void rasflow_vm_free(struct rasflow_vmarea *a)
+{
+	if (a->map)
+		munmap(a->map, a->map_bytes);
+	a->map = NULL;
+	a->base = NULL;
+	a->reserved = a->committed = 0;
+}

@@ -1,0 +1,38 @@
+/* vmarea.h — a table that grows in place: address space reserved for its
+ * cap at once (PROT_NONE: no memory, no commit charge) and made usable from
+ * its start a step at a time. The table never moves and is never copied;
+ * pages the table has not reached cost nothing, and fresh pages read as zero.
+ *
+ * Internal to rasflow-core (flow.c's flow array, analyze.c's host and edge
+ * tables). It does not shrink, does not give memory back (callers may
+ * madvise what they no longer use) and does not lock.
+ */
+#ifndef RASFLOW_VMAREA_H
+#define RASFLOW_VMAREA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define RASFLOW_VM_CHUNK ((size_t)2 << 20)	/* huge page size: the step of huge areas */
+
+struct rasflow_vmarea {
+	char *base;				/* CHUNK-aligned when huge */
+	void *map;				/* the mapping: map_bytes from map */
+	size_t map_bytes;
+	size_t reserved, committed;		/* bytes from base */
+	size_t step;
+	bool huge;				/* steps are CHUNKs: ask for huge pages */
+};
+
+/* Reserve want bytes (rounded up to step), or as much as can be had,
+ * halving, when the address space is limited; false when not one step. */
+bool rasflow_vm_reserve(struct rasflow_vmarea *a, size_t want, size_t step, bool huge);
+
+/* Make the next step usable; false when the reservation is used up or the
+ * kernel refuses. Its memory is touched only when used. */
+bool rasflow_vm_grow(struct rasflow_vmarea *a);
+
+/* Unmap it all; a zeroed or freed area is fine. */
+void rasflow_vm_free(struct rasflow_vmarea *a);
+
+#endif
