@@ -28,6 +28,7 @@
  * - Packet time for idleness is clamped to never go back; first[]/last[] are
  *   the minimum and maximum of the raw timestamps seen.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -43,6 +44,10 @@
  * its qseq word and its share of the class queues (at most 2 entries of 8
  * bytes, plus QSLACK and the blocks' slack). */
 _Static_assert(sizeof(struct rasflow_flow) <= 256 - 22 - 4 - 17, "struct rasflow_flow too big");
+/* The array starts on a page: a whole number of cache lines per flow keeps
+ * every flow's hot fields (flow.h) in its first two. */
+_Static_assert(sizeof(struct rasflow_flow) % 64 == 0, "a flow is whole cache lines");
+_Static_assert(offsetof(struct rasflow_flow, id) + 8 <= 128, "hot fields in two lines");
 
 #define IPPROTO_TCP_ 6
 #define IPPROTO_UDP_ 17
@@ -270,7 +275,8 @@ static struct rasflow_flow *lookup(const struct rasflow_flowtab *t, uint32_t h, 
 /* lookup(), trying first the slot the hint's index probe found (slot 0:
  * none). That flow may have ended since, and its slot been reused or not:
  * only a live flow (id != 0) with the same key is taken, and the table
- * never holds two live flows with one key. */
+ * never holds two live flows with one key. (Its hash is not compared: it
+ * lies outside the two hot lines, and the key decides anyway.) */
 static struct rasflow_flow *lookup_hinted(const struct rasflow_flowtab *t, uint32_t slot,
 					  uint32_t h, uint8_t proto,
 					  const struct rasflow_addr *a, uint16_t ap,
@@ -279,7 +285,7 @@ static struct rasflow_flow *lookup_hinted(const struct rasflow_flowtab *t, uint3
 	if (slot != 0 && slot <= t->fresh) {
 		struct rasflow_flow *f = at(t, slot);
 
-		if (f->id != 0 && f->hash == h && same_key(f, proto, a, ap, b, bp))
+		if (f->id != 0 && same_key(f, proto, a, ap, b, bp))
 			return f;
 	}
 	return lookup(t, h, proto, a, ap, b, bp);
@@ -1113,9 +1119,8 @@ void rasflow_flowtab_hint(const struct rasflow_flowtab *t, const struct rasflow_
 }
 
 /* Find the flow by hash alone (the index line is loaded by now) and load
- * the three lines that hold its hot fields (flow.h: a flow is 192 bytes at
- * any 8-byte offset within a line, so they may start up to 56 bytes into
- * the first) and its qseq word, which touch() reads. */
+ * the two lines that hold its hot fields (flow.h) and its qseq word, which
+ * touch() reads. */
 void rasflow_flowtab_hint_step(const struct rasflow_flowtab *t, struct rasflow_flow_hint *h)
 {
 	size_t mask = t->nidx - 1;
@@ -1130,7 +1135,6 @@ void rasflow_flowtab_hint_step(const struct rasflow_flowtab *t, struct rasflow_f
 			h->slot = t->idx[i].slot;
 			prefetch_w(f);
 			prefetch_w(f + 64);
-			prefetch_w(f + 128);
 			prefetch_w(&t->qseq[h->slot]);
 			return;
 		}

@@ -42,8 +42,8 @@ typedef uint64_t rasflow_ts;
 struct rasflow_flow {
 	/* Laid out hottest first for the per-packet path (lookup compares the
 	 * identity, every packet updates the counters and the TCP state): all
-	 * of it lies in the first 132 bytes (up to hash), which the three cache
-	 * lines from the flow's start cover at any 8-byte alignment. */
+	 * of it lies in the first 128 bytes (up to id). A flow is 192 bytes and
+	 * the table's array starts on a page, so those are two cache lines. */
 
 	/* identity, as initiator -> responder */
 	struct rasflow_addr src, dst;	/* initiator, responder */
@@ -75,7 +75,10 @@ struct rasflow_flow {
 	uint32_t slot;			/* table bookkeeping: its own slot number, from 1 */
 
 	uint64_t id;			/* serial number in creation order, from 1; 0 once freed */
-	uint32_t hash;			/* table bookkeeping: not for users */
+	union {				/* table bookkeeping: not for users */
+		uint32_t hash;		/* while in use */
+		uint32_t free_next;	/* while free: the next free slot */
+	};
 	uint32_t frags_later;		/* non-first fragments attributed to this flow */
 	void *dpi;			/* DPI state, owned by the DPI module; NULL when done */
 	uint32_t user;			/* free for the hooks' owner */
@@ -88,7 +91,6 @@ struct rasflow_flow {
 	/* ICMP / ICMPv6 destination unreachable quoting this flow */
 	uint8_t icmp_type, icmp_code;	/* of the first one */
 	uint16_t icmp_errors;		/* saturating */
-	uint32_t free_next;		/* table bookkeeping: next free slot while unused */
 	rasflow_ts icmp_first;
 	struct rasflow_addr icmp_from;	/* who sent the first one (target or a router) */
 };
