@@ -925,6 +925,52 @@ MERGE_SORT(sort_host_keys, struct host_key, host_less)
 MERGE_SORT(sort_keys, struct sort_key, key_less)
 MERGE_SORT(sort_rank_keys, struct rank_key, rank_less)
 
+/* Rank keys in order when every edge has a host at both ends. The hosts
+ * are sorted by now, so a counting pass over initiator indexes (start: one
+ * counter per host, and one more) puts the keys in initiator order; each
+ * initiator's run, a few edges as a rule, is then sorted on its own. The
+ * result is in keys. */
+static void sort_ranked(const struct rasflow_analysis *an, struct rank_key *keys,
+			struct rank_key *tmp, uint32_t *start)
+{
+	size_t lo = 0;
+
+	memset(start, 0, (an->nhosts + 1) * sizeof(*start));
+	for (size_t i = 0; i < an->nedges; i++)
+		start[an->edges[i].src_host + 1]++;
+	for (size_t h = 0; h < an->nhosts; h++)
+		start[h + 1] += start[h];
+	for (size_t i = 0; i < an->nedges; i++) {
+		const struct rasflow_edge *e = &an->edges[i];
+		struct rank_key *k = &keys[start[e->src_host]++];
+
+		k->hosts = (uint64_t)e->src_host << 32 | e->dst_host;
+		k->tail = (uint32_t)e->proto << 16 | e->dport;
+		k->idx = (uint32_t)i;
+	}
+	/* start[h] is now the end of host h's run */
+	for (size_t h = 0; h < an->nhosts; h++) {
+		size_t hi = start[h], n = hi - lo;
+
+		if (n > 16) {
+			struct rank_key *r = sort_rank_keys(keys + lo, tmp + lo, n);
+
+			if (r != keys + lo)
+				memcpy(keys + lo, r, n * sizeof(*r));
+		} else {
+			for (size_t i = lo + 1; i < hi; i++) {	/* insertion sort */
+				struct rank_key x = keys[i];
+				size_t j = i;
+
+				for (; j > lo && rank_less(&x, &keys[j - 1]); j--)
+					keys[j] = keys[j - 1];
+				keys[j] = x;
+			}
+		}
+		lo = hi;
+	}
+}
+
 /* Put n elements of size sz in order: element order[i] goes to i. Follows
  * the permutation's cycles in place; order[] is used up. */
 static void permute(void *base, size_t sz, uint32_t *order, size_t n, void *spare)
@@ -955,14 +1001,15 @@ static int sort_tables(struct rasflow_analysis *an)
 {
 	size_t n = an->nhosts > an->nedges ? an->nhosts : an->nedges;
 	void *kb = NULL, *tb = NULL;	/* keys and scratch, of any of the three kinds */
-	uint32_t *moved = NULL;		/* new index of each host by old index */
+	uint32_t *moved = NULL;		/* new index of each host by old index;
+					 * then sort_ranked's counters */
 	uint32_t *order = NULL;		/* old index of each element in key order */
 	bool ranked = true;		/* every edge has a host at both ends */
 
 	if (n > 0) {
 		kb = malloc(n * sizeof(struct sort_key));
 		tb = malloc(n * sizeof(struct sort_key));
-		moved = malloc((an->nhosts ? an->nhosts : 1) * sizeof(*moved));
+		moved = malloc((an->nhosts + 1) * sizeof(*moved));
 		order = malloc(n * sizeof(*order));
 		if (kb == NULL || tb == NULL || moved == NULL || order == NULL) {
 			free(kb);
@@ -1007,18 +1054,11 @@ static int sort_tables(struct rasflow_analysis *an)
 		ranked = ranked && e->src_host != RASFLOW_NOHOST && e->dst_host != RASFLOW_NOHOST;
 	}
 	if (an->nedges > 0 && ranked) {
-		struct rank_key *keys = kb, *k;
+		struct rank_key *keys = kb;
 
-		for (size_t i = 0; i < an->nedges; i++) {
-			const struct rasflow_edge *e = &an->edges[i];
-
-			keys[i].hosts = (uint64_t)e->src_host << 32 | e->dst_host;
-			keys[i].tail = (uint32_t)e->proto << 16 | e->dport;
-			keys[i].idx = (uint32_t)i;
-		}
-		k = sort_rank_keys(keys, tb, an->nedges);
+		sort_ranked(an, keys, tb, moved);	/* moved is free again */
 		for (size_t i = 0; i < an->nedges; i++)
-			order[i] = k[i].idx;
+			order[i] = keys[i].idx;
 	} else if (an->nedges > 0) {
 		struct sort_key *keys = kb, *k;
 

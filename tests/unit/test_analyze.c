@@ -932,6 +932,39 @@ Test(tables, caps_refuse_and_count)
 	cr_expect_eq(edge("10.0.0.1", "10.0.1.1", 6, 3389)->flows, 2);
 }
 
+/* Edges come out in (initiator, responder, protocol, port) order: one
+ * initiator with more than 16 edges (sorted as a run of its own by merge
+ * sort), others with a few (insertion sort), fed in a scrambled order. */
+Test(tables, edges_sorted_by_key)
+{
+	char d[32], s[32];
+	size_t ne;
+	const struct rasflow_edge *e;
+
+	start();
+	for (int i = 0; i < 30; i++) {	/* 30: merge sort ends in its scratch */
+		int k = (i * 17) % 30;	/* 17 and 30 are coprime: every k once */
+
+		snprintf(d, sizeof(d), "10.0.2.%d", k % 15 + 1);
+		feed(k % 3 ? EST : U_BIDIR, "10.0.0.9", d, (uint16_t)(3000 + k / 15), 0, 1);
+		snprintf(s, sizeof(s), "10.0.1.%d", 9 - k % 9);
+		feed(EST, s, d, (uint16_t)(20000 + k % 4), 0, 1);
+	}
+	finish_span(10);
+	e = rasflow_analysis_edges(an, &ne);
+	cr_assert_gt(ne, 50);
+	for (size_t i = 1; i < ne; i++) {
+		int c = rasflow_addr_cmp(&e[i - 1].src, &e[i].src);
+
+		if (c == 0)
+			c = rasflow_addr_cmp(&e[i - 1].dst, &e[i].dst);
+		if (c == 0)
+			c = e[i - 1].proto != e[i].proto ? (e[i - 1].proto < e[i].proto ? -1 : 1) :
+			    (e[i - 1].dport < e[i].dport ? -1 : 1);
+		cr_assert_lt(c, 0, "edge %zu is not after edge %zu", i, i - 1);
+	}
+}
+
 /* The host and edge tables reserve address space for their caps up front.
  * With the address space limited (ulimit -v) far below what caps of 2^26
  * entries need (about 30 GB), the analysis must still be made and keep
