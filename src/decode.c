@@ -152,6 +152,15 @@ static enum rasflow_dec fail(struct rasflow_pkt *pkt, struct rasflow_dec_stats *
  * BSD loopback: DLT_NULL has a 4-byte address family in the capturing host's
  * byte order (so both are accepted), DLT_LOOP the same in network order.
  * AF_INET is 2; AF_INET6 is 24, 28 or 30 depending on the BSD.
+ *
+ * Linux netfilter log, DLT_NFLOG (what `tcpdump -i nflog:N` writes):
+ *   | family (1): AF_INET 2, AF_INET6 10 | version (1) | resource id (2) |
+ * then TLVs, each padded to a multiple of 4 bytes:
+ *   | length (2), header included | type (2) | value (length - 4) |
+ * Length and type are in the writing host's byte order, which libpcap
+ * turns into the reader's when they differ. Type 9 (NFULA_PAYLOAD) holds
+ * the packet from its IP header; the others (prefix, marks, timestamps,
+ * uid...) are skipped, before or after it.
  */
 
 /* Walk VLAN tags from ethertype et and pick the IP version. */
@@ -222,6 +231,43 @@ static unsigned bsd_family(uint32_t fam)
 	}
 }
 
+#define NFULA_PAYLOAD 9
+
+/* Narrow the cursor to an NFLOG record's payload TLV. */
+static enum rasflow_dec nflog(struct cur *c, unsigned *ver, struct rasflow_pkt *pkt,
+			      struct rasflow_dec_stats *st)
+{
+	const uint8_t *h;
+
+	if (!cur_take(c, 4, &h))
+		return fail(pkt, st, RASFLOW_L_LINK, RASFLOW_DEC_TRUNC, RASFLOW_R_LINK_SHORT);
+	*ver = h[0] == 2 ? 4 : h[0] == 10 ? 6 : 0;
+	if (*ver == 0)
+		return fail(pkt, st, RASFLOW_L_LINK, RASFLOW_DEC_UNSUPPORTED, RASFLOW_R_NOT_IP);
+	while (c->left >= 4) {
+		uint16_t len, type;
+
+		memcpy(&len, c->p, 2);		/* host byte order */
+		memcpy(&type, c->p + 2, 2);
+		if (len < 4)
+			return fail(pkt, st, RASFLOW_L_LINK, RASFLOW_DEC_MALFORMED,
+				    RASFLOW_R_LINK_SHORT);
+		if (type == NFULA_PAYLOAD) {	/* cut by the snaplen: the IP layer says */
+			c->p += 4;
+			c->left = len - 4u < c->left - 4 ? len - 4u : c->left - 4;
+			return RASFLOW_DEC_OK;
+		}
+		size_t step = ((size_t)len + 3) & ~(size_t)3;
+
+		if (step >= c->left)
+			break;
+		c->p += step;
+		c->left -= step;
+	}
+	/* cut before its payload, or a record without one (copy range 0) */
+	return fail(pkt, st, RASFLOW_L_LINK, RASFLOW_DEC_TRUNC, RASFLOW_R_LINK_SHORT);
+}
+
 /* Consume the link header (and VLAN tags) and say which IP version follows. */
 static enum rasflow_dec link_hdr(int dlt, struct cur *c, unsigned *ver,
 				 struct rasflow_pkt *pkt, struct rasflow_dec_stats *st)
@@ -270,6 +316,8 @@ static enum rasflow_dec link_hdr(int dlt, struct cur *c, unsigned *ver,
 	case DLT_IPV6:
 		*ver = 6;
 		return RASFLOW_DEC_OK;
+	case DLT_NFLOG:
+		return nflog(c, ver, pkt, st);
 	default:
 		return fail(pkt, st, RASFLOW_L_LINK, RASFLOW_DEC_UNSUPPORTED, RASFLOW_R_LINK_TYPE);
 	}
@@ -752,6 +800,7 @@ bool rasflow_decode_dlt_supported(int dlt)
 	case DLT_IPV6:
 	case DLT_NULL:
 	case DLT_LOOP:
+	case DLT_NFLOG:
 		return true;
 	default:
 		return false;

@@ -85,8 +85,6 @@ KNOWN = {
 
 # Link types rasflow does not decode: the capture is rejected when opened.
 REJECTED = {
-    "arkime-nflog.pcap": "NFLOG (239)",
-    "zeek-nflog-http.pcap": "NFLOG (239)",
     "ndpi-BGP_redist.pcap": "C_HDLC (104)",
     "ndpi-dlt_ppp.pcap": "PPP (9)",
     "ndpi-someip_sd_sample.pcap": "PPI (192)",

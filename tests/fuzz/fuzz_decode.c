@@ -33,6 +33,7 @@ static const int dlts[] = {
 	0,	/* DLT_NULL */
 	108,	/* DLT_LOOP */
 	9,	/* DLT_PPP: unsupported, must be refused */
+	239,	/* DLT_NFLOG */
 };
 #define NDLTS (sizeof(dlts) / sizeof(*dlts))
 

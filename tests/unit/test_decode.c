@@ -336,6 +336,110 @@ Test(decode, loop_network_order)
 		    RASFLOW_DEC_UNSUPPORTED, RASFLOW_L_LINK, RASFLOW_R_NOT_IP);
 }
 
+/* NFLOG TLV headers are in host byte order (libpcap converts them when the
+ * file was written on the other order): built at run time. */
+static size_t nflog_tlv(uint8_t *p, uint16_t len, uint16_t type)
+{
+	memcpy(p, &len, 2);
+	memcpy(p + 2, &type, 2);
+	return 4;
+}
+
+/* An NFLOG record: header, NFULA_PACKET_HDR (type 1), a 5-byte prefix
+ * (type 10, padded to 8), then the payload TLV (type 9) holding l3; and,
+ * when trail is set, a uid TLV (type 11) after it. Returns its length. */
+static size_t nflog_record(uint8_t *r, uint8_t family, const uint8_t *l3, size_t l3len,
+			   bool trail)
+{
+	size_t n = 0;
+
+	r[n++] = family;			/* AF_INET 2 / AF_INET6 10 */
+	r[n++] = 0;				/* version 0 */
+	r[n++] = 0x00, r[n++] = 0x05;		/* resource id 5 (the nflog group) */
+	n += nflog_tlv(r + n, 8, 1);		/* NFULA_PACKET_HDR: */
+	r[n++] = family == 2 ? 0x08 : 0x86;	/* hw protocol (ethertype) */
+	r[n++] = family == 2 ? 0x00 : 0xdd;
+	r[n++] = 3, r[n++] = 0;			/* hook, pad */
+	n += nflog_tlv(r + n, 9, 10);		/* NFULA_PREFIX "drop\0" + 3 pad */
+	memcpy(r + n, "drop\0\0\0\0", 8);
+	n += 8;
+	n += nflog_tlv(r + n, (uint16_t)(4 + l3len), 9);	/* NFULA_PAYLOAD */
+	memcpy(r + n, l3, l3len);
+	n += l3len;
+	while (n % 4)
+		r[n++] = 0;
+	if (trail) {
+		n += nflog_tlv(r + n, 8, 11);	/* NFULA_UID */
+		memset(r + n, 0, 4);
+		n += 4;
+	}
+	return n;
+}
+
+Test(decode, nflog_ipv4_after_other_tlvs)
+{
+	uint8_t r[256];
+	size_t n = nflog_record(r, 2, v4_tcp, sizeof(v4_tcp), false);
+
+	expect_ok(dec(DLT_NFLOG, r, n));
+	check_v4_tcp(buf + 28);		/* 4 header, 8 + 12 of TLVs, the payload TLV's 4 */
+}
+
+/* A TLV after the payload does not disturb it. */
+Test(decode, nflog_ipv6_with_a_tlv_after)
+{
+	uint8_t r[256];
+	size_t n = nflog_record(r, 10, v6_udp, sizeof(v6_udp), true);
+
+	expect_ok(dec(DLT_NFLOG, r, n));
+	check_v6_udp(buf + 28);		/* the same offset as above */
+}
+
+/* The snaplen cut the payload: as on any link, the IP layer reports it. */
+Test(decode, nflog_payload_cut)
+{
+	uint8_t r[256];
+	size_t n = nflog_record(r, 2, v4_tcp, sizeof(v4_tcp), false);
+
+	expect_ok(dec2(DLT_NFLOG, r, n, NULL, 0, 28 + 40));	/* TCP header whole */
+	cr_assert_eq(pkt.payload_len, 0);
+	cr_assert_eq(pkt.payload_wire, 4);
+	expect_fail(dec2(DLT_NFLOG, r, n, NULL, 0, 28 + 10), RASFLOW_DEC_TRUNC, RASFLOW_L_IP,
+		    RASFLOW_R_IP_SHORT);
+}
+
+Test(decode, nflog_cut_before_the_payload)
+{
+	uint8_t r[256];
+	size_t n = nflog_record(r, 2, v4_tcp, sizeof(v4_tcp), false);
+
+	for (size_t cut = 0; cut < 28; cut++)
+		expect_fail(dec2(DLT_NFLOG, r, n, NULL, 0, cut), RASFLOW_DEC_TRUNC, RASFLOW_L_LINK,
+			    RASFLOW_R_LINK_SHORT);
+}
+
+Test(decode, nflog_without_payload_or_bad)
+{
+	uint8_t r[64];
+	size_t n = 0;
+
+	r[n++] = 2, r[n++] = 0, r[n++] = 0, r[n++] = 1;
+	n += nflog_tlv(r + n, 8, 1);			/* NFULA_PACKET_HDR only */
+	memset(r + n, 0, 4);
+	n += 4;
+	expect_fail(dec(DLT_NFLOG, r, n), RASFLOW_DEC_TRUNC, RASFLOW_L_LINK,
+		    RASFLOW_R_LINK_SHORT);
+	nflog_tlv(r + 4, 2, 1);				/* length below its own header */
+	expect_fail(dec(DLT_NFLOG, r, n), RASFLOW_DEC_MALFORMED, RASFLOW_L_LINK,
+		    RASFLOW_R_LINK_SHORT);
+	nflog_tlv(r + 4, 0xfffe, 1);			/* runs past the record */
+	expect_fail(dec(DLT_NFLOG, r, n), RASFLOW_DEC_TRUNC, RASFLOW_L_LINK,
+		    RASFLOW_R_LINK_SHORT);
+	r[0] = 7;					/* AF_BRIDGE */
+	expect_fail(dec(DLT_NFLOG, r, n), RASFLOW_DEC_UNSUPPORTED, RASFLOW_L_LINK,
+		    RASFLOW_R_NOT_IP);
+}
+
 Test(decode, unknown_dlt)
 {
 	expect_fail(dec(147 /* DLT_USER0 */, v4_tcp, sizeof(v4_tcp)), RASFLOW_DEC_UNSUPPORTED,
@@ -345,6 +449,7 @@ Test(decode, unknown_dlt)
 	cr_assert(rasflow_decode_dlt_supported(DLT_LINUX_SLL2));
 	cr_assert(rasflow_decode_dlt_supported(DLT_NULL));
 	cr_assert(rasflow_decode_dlt_supported(101));
+	cr_assert(rasflow_decode_dlt_supported(DLT_NFLOG));
 }
 
 Test(decode, ethernet_arp_is_not_ip)
