@@ -153,6 +153,22 @@ static enum rasflow_dec fail(struct rasflow_pkt *pkt, struct rasflow_dec_stats *
  * byte order (so both are accepted), DLT_LOOP the same in network order.
  * AF_INET is 2; AF_INET6 is 24, 28 or 30 depending on the BSD.
  *
+ * PPP, DLT_PPP and DLT_PPP_SERIAL (RFC 1661/1662): an optional HDLC-like
+ * address and control (0xff 0x03), then the protocol, one byte when its low
+ * bit is set (protocol field compression), else two: 0x21 IPv4, 0x57 IPv6.
+ * A DLT_PPP_SERIAL frame starting 0x0f or 0x8f is Cisco HDLC instead.
+ *
+ * Cisco HDLC, DLT_C_HDLC:
+ *   | address 0x0f / 0x8f (1) | control 0 (1) | ethertype (2) |
+ *
+ * Frame Relay, DLT_FRELAY (RFC 2427): a Q.922 address of 2 to 4 bytes (the
+ * low bit set on the last), control 0x03, an optional 0x00 pad, then the
+ * NLPID: 0xcc IPv4, 0x8e IPv6, or 0x80 SNAP (OUI 00-00-00, then an ethertype).
+ *
+ * PPI, DLT_PPI (per-packet information):
+ *   | version (1) | flags (1) | length (2, LE) | link type (4, LE) | fields |
+ * then a frame of that link type (one level: not PPI again).
+ *
  * Linux netfilter log, DLT_NFLOG (what `tcpdump -i nflog:N` writes):
  *   | family (1): AF_INET 2, AF_INET6 10 | version (1) | resource id (2) |
  * then TLVs, each padded to a multiple of 4 bytes:
@@ -268,6 +284,66 @@ static enum rasflow_dec nflog(struct cur *c, unsigned *ver, struct rasflow_pkt *
 	return fail(pkt, st, RASFLOW_L_LINK, RASFLOW_DEC_TRUNC, RASFLOW_R_LINK_SHORT);
 }
 
+/* A PPP protocol field (compressed or not) to an IP version, 0 if not IP;
+ * false when the frame ends first. */
+static bool ppp_proto(struct cur *c, unsigned *ver)
+{
+	const uint8_t *h;
+	uint16_t proto;
+
+	if (c->left >= 1 && (c->p[0] & 1)) {
+		cur_take(c, 1, &h);
+		proto = h[0];
+	} else if (cur_take(c, 2, &h)) {
+		proto = be16(h);
+	} else {
+		return false;
+	}
+	*ver = proto == PPP_IPV4 ? 4 : proto == PPP_IPV6 ? 6 : 0;
+	return true;
+}
+
+/* Frame Relay: the Q.922 address, UI control and NLPID; an ethertype for
+ * SNAP (*et), or the IP version. */
+static enum rasflow_dec frelay(struct cur *c, unsigned *ver, uint16_t *et,
+			       struct rasflow_pkt *pkt, struct rasflow_dec_stats *st)
+{
+	const uint8_t *h;
+	unsigned n = 0;
+	uint8_t nlpid;
+
+	do {
+		if (n++ == 4)
+			return fail(pkt, st, RASFLOW_L_LINK, RASFLOW_DEC_MALFORMED,
+				    RASFLOW_R_LINK_SHORT);
+		if (!cur_take(c, 1, &h))
+			goto cut;
+	} while (!(h[0] & 1));
+	if (!cur_take(c, 2, &h))
+		goto cut;
+	if (h[0] != 0x03)
+		return fail(pkt, st, RASFLOW_L_LINK, RASFLOW_DEC_UNSUPPORTED, RASFLOW_R_NOT_IP);
+	nlpid = h[1];
+	if (nlpid == 0x00) {			/* pad: the NLPID follows */
+		if (!cur_take(c, 1, &h))
+			goto cut;
+		nlpid = h[0];
+	}
+	*et = 0;
+	*ver = nlpid == 0xcc ? 4 : nlpid == 0x8e ? 6 : 0;
+	if (nlpid == 0x80) {
+		if (!cur_take(c, 5, &h))
+			goto cut;
+		if (h[0] == 0 && h[1] == 0 && h[2] == 0)
+			*et = be16(h + 3);
+	}
+	if (*ver == 0 && *et == 0)
+		return fail(pkt, st, RASFLOW_L_LINK, RASFLOW_DEC_UNSUPPORTED, RASFLOW_R_NOT_IP);
+	return RASFLOW_DEC_OK;
+cut:
+	return fail(pkt, st, RASFLOW_L_LINK, RASFLOW_DEC_TRUNC, RASFLOW_R_LINK_SHORT);
+}
+
 /* Consume the link header (and VLAN tags) and say which IP version follows. */
 static enum rasflow_dec link_hdr(int dlt, struct cur *c, unsigned *ver,
 				 struct rasflow_pkt *pkt, struct rasflow_dec_stats *st)
@@ -318,6 +394,49 @@ static enum rasflow_dec link_hdr(int dlt, struct cur *c, unsigned *ver,
 		return RASFLOW_DEC_OK;
 	case DLT_NFLOG:
 		return nflog(c, ver, pkt, st);
+	case DLT_PPP_SERIAL:
+		if (c->left > 0 && (c->p[0] == 0x0f || c->p[0] == 0x8f))
+			goto chdlc;
+		/* fall through */
+	case DLT_PPP:
+		if (c->left >= 2 && c->p[0] == 0xff && c->p[1] == 0x03)
+			cur_take(c, 2, &h);
+		if (!ppp_proto(c, ver))
+			goto short_link;
+		if (*ver == 0)
+			return fail(pkt, st, RASFLOW_L_LINK, RASFLOW_DEC_UNSUPPORTED,
+				    RASFLOW_R_NOT_IP);
+		return RASFLOW_DEC_OK;
+	case DLT_C_HDLC:
+	chdlc:
+		if (!cur_take(c, 4, &h))
+			goto short_link;
+		et = be16(h + 2);
+		break;
+	case DLT_FRELAY: {
+		enum rasflow_dec r = frelay(c, ver, &et, pkt, st);
+
+		if (r != RASFLOW_DEC_OK || et == 0)
+			return r;
+		break;
+	}
+	case DLT_PPI: {
+		uint32_t len, inner;
+
+		if (!cur_take(c, 8, &h))
+			goto short_link;
+		len = (uint32_t)h[3] << 8 | h[2];
+		inner = (uint32_t)h[7] << 24 | (uint32_t)h[6] << 16 | (uint32_t)h[5] << 8 | h[4];
+		if (len < 8)
+			return fail(pkt, st, RASFLOW_L_LINK, RASFLOW_DEC_MALFORMED,
+				    RASFLOW_R_LINK_SHORT);
+		if (!cur_take(c, len - 8, &h))
+			goto short_link;
+		if (inner == DLT_PPI || inner > INT32_MAX)
+			return fail(pkt, st, RASFLOW_L_LINK, RASFLOW_DEC_UNSUPPORTED,
+				    RASFLOW_R_LINK_TYPE);
+		return link_hdr((int)inner, c, ver, pkt, st);
+	}
 	default:
 		return fail(pkt, st, RASFLOW_L_LINK, RASFLOW_DEC_UNSUPPORTED, RASFLOW_R_LINK_TYPE);
 	}
@@ -801,6 +920,11 @@ bool rasflow_decode_dlt_supported(int dlt)
 	case DLT_NULL:
 	case DLT_LOOP:
 	case DLT_NFLOG:
+	case DLT_PPP:
+	case DLT_PPP_SERIAL:
+	case DLT_C_HDLC:
+	case DLT_FRELAY:
+	case DLT_PPI:
 		return true;
 	default:
 		return false;

@@ -1,7 +1,8 @@
 /* decode.h — one frame in, one flat packet description out.
  *
  * rasflow_decode_frame() walks link layer (Ethernet, Linux cooked v1/v2, raw
- * IP, BSD loopback, Linux NFLOG), up to two VLAN tags (802.1Q 0x8100, 802.1ad 0x88a8, 0x9100),
+ * IP, BSD loopback, Linux NFLOG, PPP, Cisco HDLC, Frame Relay, PPI around any
+ * of those), up to two VLAN tags (802.1Q 0x8100, 802.1ad 0x88a8, 0x9100),
  * an MPLS label stack, a PPPoE session header, IPv4 (options) / IPv6
  * (extension headers), then TCP,
  * UDP, ICMP/ICMPv6 (for destination-unreachable errors the quoted header is

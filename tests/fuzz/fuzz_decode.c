@@ -32,8 +32,13 @@ static const int dlts[] = {
 	229,	/* DLT_IPV6 */
 	0,	/* DLT_NULL */
 	108,	/* DLT_LOOP */
-	9,	/* DLT_PPP: unsupported, must be refused */
+	9,	/* DLT_PPP */
 	239,	/* DLT_NFLOG */
+	50,	/* DLT_PPP_SERIAL */
+	104,	/* DLT_C_HDLC */
+	107,	/* DLT_FRELAY */
+	192,	/* DLT_PPI */
+	105,	/* DLT_IEEE802_11: unsupported, must be refused */
 };
 #define NDLTS (sizeof(dlts) / sizeof(*dlts))
 

@@ -31,10 +31,10 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 CORPUS = '/tmp/rasflow-fuzz-seeds'    # --out
 
 # same order as dlts[] in fuzz_decode.c
-DLTS = [1, 113, 276, 12, 101, 228, 229, 0, 108, 9, 239]
+DLTS = [1, 113, 276, 12, 101, 228, 229, 0, 108, 9, 239, 50, 104, 107, 192, 105]
 # link types as stored in savefiles -> the selector
 LINKTYPE_SEL = {1: 0, 113: 1, 276: 2, 12: 3, 14: 3, 101: 4, 228: 5, 229: 6, 0: 7, 108: 8,
-                239: 10}
+                9: 9, 239: 10, 50: 11, 104: 12, 107: 13, 192: 14}
 
 MAX_FRAMES_PER_FILE = 2
 MAX_FRAME = 512

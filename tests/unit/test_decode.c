@@ -440,6 +440,131 @@ Test(decode, nflog_without_payload_or_bad)
 		    RASFLOW_R_NOT_IP);
 }
 
+/* A link header h (n bytes) before v4_tcp or v6_udp decodes, the IP layer
+ * right after it. */
+static void ok_v4(int dlt, const uint8_t *h, size_t n)
+{
+	expect_ok(dec2(dlt, h, n, v4_tcp, sizeof(v4_tcp), 9999));
+	check_v4_tcp(buf + n);
+}
+
+static void ok_v6(int dlt, const uint8_t *h, size_t n)
+{
+	expect_ok(dec2(dlt, h, n, v6_udp, sizeof(v6_udp), 9999));
+	check_v6_udp(buf + n);
+}
+
+Test(decode, ppp_with_and_without_hdlc_framing)
+{
+	static const uint8_t framed[] = {
+		0xff, 0x03,		/* HDLC-like address and control */
+		0x00, 0x21,		/* protocol IPv4 */
+	};
+	static const uint8_t bare_v6[] = {
+		0x00, 0x57,		/* protocol IPv6, no address and control */
+	};
+	static const uint8_t compressed[] = {
+		0x21,			/* protocol IPv4 in one byte (low bit set) */
+	};
+	static const uint8_t lcp[] = {
+		0xff, 0x03, 0xc0, 0x21,	/* LCP: not IP */
+	};
+
+	ok_v4(DLT_PPP, framed, sizeof(framed));
+	ok_v6(DLT_PPP, bare_v6, sizeof(bare_v6));
+	ok_v4(DLT_PPP_SERIAL, compressed, sizeof(compressed));
+	expect_fail(dec2(DLT_PPP, lcp, sizeof(lcp), v4_tcp, sizeof(v4_tcp), 9999),
+		    RASFLOW_DEC_UNSUPPORTED, RASFLOW_L_LINK, RASFLOW_R_NOT_IP);
+	expect_fail(dec2(DLT_PPP, framed, sizeof(framed), NULL, 0, 3), RASFLOW_DEC_TRUNC,
+		    RASFLOW_L_LINK, RASFLOW_R_LINK_SHORT);
+}
+
+/* Cisco HDLC, alone or as a PPP_SERIAL frame starting 0x0f / 0x8f; its
+ * protocol is an ethertype, so MPLS works as on Ethernet. */
+Test(decode, cisco_hdlc)
+{
+	static const uint8_t chdlc[] = {
+		0x0f, 0x00,		/* unicast address, control */
+		0x08, 0x00,		/* ethertype IPv4 */
+	};
+	static const uint8_t chdlc_mpls[] = {
+		0x8f, 0x00,		/* broadcast address, control */
+		0x88, 0x47,		/* ethertype MPLS unicast */
+		0x00, 0x01, 0x01, 0x40,	/* label 16, bottom of stack, TTL 64 */
+	};
+
+	ok_v4(DLT_C_HDLC, chdlc, sizeof(chdlc));
+	ok_v4(DLT_PPP_SERIAL, chdlc, sizeof(chdlc));
+	ok_v6(DLT_C_HDLC, chdlc_mpls, sizeof(chdlc_mpls));
+	expect_fail(dec2(DLT_C_HDLC, chdlc, sizeof(chdlc), NULL, 0, 3), RASFLOW_DEC_TRUNC,
+		    RASFLOW_L_LINK, RASFLOW_R_LINK_SHORT);
+}
+
+Test(decode, frame_relay)
+{
+	static const uint8_t fr_v4[] = {
+		0x18, 0x41,		/* Q.922 address, DLCI 97; low bit ends it */
+		0x03, 0xcc,		/* UI, NLPID IPv4 */
+	};
+	static const uint8_t fr_pad_v6[] = {
+		0x18, 0x41,		/* Q.922 address */
+		0x03, 0x00, 0x8e,	/* UI, pad, NLPID IPv6 */
+	};
+	static const uint8_t fr_snap[] = {
+		0x18, 0x40, 0x01,	/* a 3-byte address */
+		0x03, 0x00, 0x80,	/* UI, pad, NLPID SNAP */
+		0x00, 0x00, 0x00,	/* OUI 00-00-00 */
+		0x08, 0x00,		/* ethertype IPv4 */
+	};
+	static const uint8_t fr_not_ui[] = {
+		0x18, 0x41, 0x08, 0xcc,	/* control 0x08: not UI */
+	};
+	static const uint8_t fr_long_address[] = {
+		0x18, 0x40, 0x00, 0x00, 0x00, 0x03, 0xcc,	/* no end in 4 bytes */
+	};
+
+	ok_v4(DLT_FRELAY, fr_v4, sizeof(fr_v4));
+	ok_v6(DLT_FRELAY, fr_pad_v6, sizeof(fr_pad_v6));
+	ok_v4(DLT_FRELAY, fr_snap, sizeof(fr_snap));
+	expect_fail(dec2(DLT_FRELAY, fr_not_ui, sizeof(fr_not_ui), v4_tcp, sizeof(v4_tcp), 9999),
+		    RASFLOW_DEC_UNSUPPORTED, RASFLOW_L_LINK, RASFLOW_R_NOT_IP);
+	expect_fail(dec2(DLT_FRELAY, fr_long_address, sizeof(fr_long_address), v4_tcp,
+			 sizeof(v4_tcp), 9999),
+		    RASFLOW_DEC_MALFORMED, RASFLOW_L_LINK, RASFLOW_R_LINK_SHORT);
+	for (size_t cut = 0; cut < sizeof(fr_snap); cut++)	/* cut at every byte */
+		expect_fail(dec2(DLT_FRELAY, fr_snap, sizeof(fr_snap), NULL, 0, cut),
+			    RASFLOW_DEC_TRUNC, RASFLOW_L_LINK, RASFLOW_R_LINK_SHORT);
+}
+
+/* PPI: a header (here with one 4-byte field) and a frame of the link type
+ * it names. */
+Test(decode, ppi)
+{
+	uint8_t ppi[32] = {
+		0x00, 0x00,		/* version 0, flags */
+		0x0c, 0x00,		/* length 12, little-endian */
+		0x01, 0x00, 0x00, 0x00,	/* link type 1 (Ethernet), little-endian */
+		0xaa, 0xbb, 0xcc, 0xdd,	/* a field */
+	};
+
+	memcpy(ppi + 12, eth_v4, sizeof(eth_v4));
+	expect_ok(dec2(DLT_PPI, ppi, 12 + sizeof(eth_v4), v4_tcp, sizeof(v4_tcp), 9999));
+	check_v4_tcp(buf + 26);
+	ppi[4] = 105;		/* 802.11 inside: not decoded */
+	expect_fail(dec2(DLT_PPI, ppi, 12 + sizeof(eth_v4), v4_tcp, sizeof(v4_tcp), 9999),
+		    RASFLOW_DEC_UNSUPPORTED, RASFLOW_L_LINK, RASFLOW_R_LINK_TYPE);
+	ppi[4] = 192;		/* PPI inside PPI */
+	expect_fail(dec2(DLT_PPI, ppi, 12 + sizeof(eth_v4), v4_tcp, sizeof(v4_tcp), 9999),
+		    RASFLOW_DEC_UNSUPPORTED, RASFLOW_L_LINK, RASFLOW_R_LINK_TYPE);
+	ppi[4] = 1;
+	ppi[2] = 4;		/* length below its own 8 bytes */
+	expect_fail(dec2(DLT_PPI, ppi, 12 + sizeof(eth_v4), v4_tcp, sizeof(v4_tcp), 9999),
+		    RASFLOW_DEC_MALFORMED, RASFLOW_L_LINK, RASFLOW_R_LINK_SHORT);
+	ppi[2] = 0xff;		/* fields past the frame */
+	expect_fail(dec2(DLT_PPI, ppi, 12 + sizeof(eth_v4), v4_tcp, sizeof(v4_tcp), 9999),
+		    RASFLOW_DEC_TRUNC, RASFLOW_L_LINK, RASFLOW_R_LINK_SHORT);
+}
+
 Test(decode, unknown_dlt)
 {
 	expect_fail(dec(147 /* DLT_USER0 */, v4_tcp, sizeof(v4_tcp)), RASFLOW_DEC_UNSUPPORTED,
@@ -450,6 +575,9 @@ Test(decode, unknown_dlt)
 	cr_assert(rasflow_decode_dlt_supported(DLT_NULL));
 	cr_assert(rasflow_decode_dlt_supported(101));
 	cr_assert(rasflow_decode_dlt_supported(DLT_NFLOG));
+	cr_assert(rasflow_decode_dlt_supported(DLT_PPP));
+	cr_assert(rasflow_decode_dlt_supported(DLT_PPI));
+	cr_assert(!rasflow_decode_dlt_supported(105));	/* 802.11 */
 }
 
 Test(decode, ethernet_arp_is_not_ip)
