@@ -146,7 +146,7 @@ struct rasflow_flowtab {
 	size_t qblock_bytes;			/* memory of all blocks made */
 	rasflow_ts tmo[TC_COUNT];		/* class timeouts in microseconds */
 	struct rasflow_flow *flows;		/* slot s is flows[s - 1], in fa */
-	struct rasflow_vmarea fa, qa;			/* the flow array; qseq's */
+	struct rasflow_vmarea fa, qa;		/* the flow array; qseq's */
 	size_t allocated;			/* flow slots usable so far */
 	size_t fresh;				/* slots 1..fresh have been handed out once */
 	uint32_t free_list;			/* ended flows' slots, linked through free_next */
@@ -177,16 +177,27 @@ static inline struct rasflow_flow *at(const struct rasflow_flowtab *t, uint32_t 
 	return t->flows + (s - 1);
 }
 
-/* Count f in or out of the CHUNKs of the flow array it lies in. */
-static inline void chunk_count(struct rasflow_flowtab *t, const struct rasflow_flow *f, int d)
+/* The CHUNKs of the flow array f lies in: [*first, *last] (one, or two for
+ * a flow across a boundary). */
+static inline void chunk_span(const struct rasflow_flowtab *t, const struct rasflow_flow *f,
+			      size_t *first, size_t *last)
 {
 	size_t o = (size_t)((const char *)f - t->fa.base);
 
+	*first = o / CHUNK;
+	*last = (o + sizeof(*f) - 1) / CHUNK;
+}
+
+/* Count f in or out of the CHUNKs it lies in. */
+static inline void chunk_count(struct rasflow_flowtab *t, const struct rasflow_flow *f, int d)
+{
+	size_t first, last;
+
 	if (!t->chunk_live)
 		return;
-	t->chunk_live[o / CHUNK] += (uint32_t)d;
-	if ((o + sizeof(*f) - 1) / CHUNK != o / CHUNK)
-		t->chunk_live[o / CHUNK + 1] += (uint32_t)d;
+	chunk_span(t, f, &first, &last);
+	for (size_t c = first; c <= last; c++)
+		t->chunk_live[c] += (uint32_t)d;
 }
 
 static inline void prefetch_w(const void *p)
@@ -1205,10 +1216,11 @@ void rasflow_flowtab_flush(struct rasflow_flowtab *t, enum rasflow_flow_end why)
 			t->st.expired++;
 		retire(t, f, why);
 		if (t->chunk_live) {
-			size_t o = (size_t)((char *)f - t->fa.base);
+			size_t first, last;
 
 			chunk_count(t, f, -1);
-			release_chunks(t, o / CHUNK, (o + sizeof(*f) - 1) / CHUNK + 1);
+			chunk_span(t, f, &first, &last);
+			release_chunks(t, first, last + 1);
 		}
 		head[b] = class_head(t, b);	/* only class b's head changed */
 	}
