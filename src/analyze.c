@@ -375,25 +375,35 @@ static rasflow_ts ts_max(rasflow_ts a, rasflow_ts b)
 	return a > b ? a : b;
 }
 
-/* Remember that host h answered (proto, port) for peer. */
-static int add_obs(struct rasflow_host *h, uint8_t proto, uint16_t port, int how,
-		   const struct rasflow_addr *peer)
+/* Remember that host h answered a service. A host keeps the
+ * RASFLOW_HOST_OBS services it answered first, each with its earliest
+ * answer: the same set whatever order the flows are folded in. */
+static int add_obs(struct rasflow_host *h, const struct rasflow_obs *o)
 {
-	for (size_t i = 0; i < h->nobs; i++)
-		if (h->obs[i].proto == proto && h->obs[i].port == port)
+	size_t latest = 0;
+
+	for (size_t i = 0; i < h->nobs; i++) {
+		struct rasflow_obs *x = &h->obs[i];
+
+		if (x->proto == o->proto && x->port == o->port) {
+			if (rasflow_ana_obs_before(o, x))
+				*x = *o;
 			return 0;
-	if (h->nobs >= RASFLOW_HOST_OBS)
+		}
+		if (rasflow_ana_obs_before(&h->obs[latest], x))
+			latest = i;
+	}
+	if (h->nobs >= RASFLOW_HOST_OBS) {
+		if (rasflow_ana_obs_before(o, &h->obs[latest]))
+			h->obs[latest] = *o;
 		return 0;
+	}
 	if (h->obs == NULL) {
 		h->obs = calloc(RASFLOW_HOST_OBS, sizeof(*h->obs));
 		if (h->obs == NULL)
 			return RASFLOW_ENOMEM;
 	}
-	h->obs[h->nobs].proto = proto;
-	h->obs[h->nobs].port = port;
-	h->obs[h->nobs].how = (uint8_t)how;
-	h->obs[h->nobs].peer = *peer;
-	h->nobs++;
+	h->obs[h->nobs++] = *o;
 	return 0;
 }
 
@@ -420,9 +430,15 @@ static int note_hosts(struct rasflow_analysis *an, const struct rasflow_flow *f,
 		}
 		h->first_seen = ts_min(h->first_seen, ts_min(f->first[0], f->first[1]));
 		h->last_seen = ts_max(h->last_seen, ts_max(f->last[0], f->last[1]));
-		if (f->proto == 112 && f->pkts[RASFLOW_DIR_FWD] && !h->vrrp) {
-			h->vrrp = true;
-			h->vrrp_group = f->dst;
+		if (f->proto == 112 && f->pkts[RASFLOW_DIR_FWD]) {
+			rasflow_ts t = f->first[RASFLOW_DIR_FWD];
+
+			if (!h->vrrp || t < h->vrrp_since ||
+			    (t == h->vrrp_since && rasflow_addr_cmp(&f->dst, &h->vrrp_group) < 0)) {
+				h->vrrp = true;
+				h->vrrp_group = f->dst;
+				h->vrrp_since = t;
+			}
 		}
 	}
 	*di = RASFLOW_NOHOST;
@@ -450,13 +466,43 @@ static int note_hosts(struct rasflow_analysis *an, const struct rasflow_flow *f,
 
 	/* Listening evidence: the responder answered on its port. Flows whose
 	 * direction is only a guess (midstream) do not count. */
+	struct rasflow_obs ob = { .proto = f->proto, .port = f->dport, .peer = f->src,
+				  .when = f->first[RASFLOW_DIR_REV] };
+
 	if (f->proto == 6 && f->synack > 0 &&
-	    (f->dirsrc == RASFLOW_DIRSRC_SYN || f->dirsrc == RASFLOW_DIRSRC_SYNACK))
-		return add_obs(h, 6, f->dport, f->established ? OBS_ESTABLISHED : OBS_SYNACK,
-			       &f->src);
-	if (f->proto == 17 && o == RASFLOW_OUT_BIDIRECTIONAL)
-		return add_obs(h, 17, f->dport, OBS_REPLY, &f->src);
+	    (f->dirsrc == RASFLOW_DIRSRC_SYN || f->dirsrc == RASFLOW_DIRSRC_SYNACK)) {
+		ob.how = f->established ? OBS_ESTABLISHED : OBS_SYNACK;
+		return add_obs(h, &ob);
+	}
+	if (f->proto == 17 && o == RASFLOW_OUT_BIDIRECTIONAL) {
+		ob.how = OBS_REPLY;
+		return add_obs(h, &ob);
+	}
 	return 0;
+}
+
+/* Flows are folded in no particular order (flow.h), so of the values an
+ * edge takes from one flow it keeps the earliest: these say whether flow f
+ * (which started at `start`) comes before the one edge e has them from. */
+static bool icmp_before(const struct rasflow_flow *f, const struct rasflow_edge *e)
+{
+	int c;
+
+	if (f->icmp_first != e->icmp_first)
+		return f->icmp_first < e->icmp_first;
+	c = rasflow_addr_cmp(&f->icmp_from, &e->icmp_from);
+	if (c != 0)
+		return c < 0;
+	return (f->icmp_type << 8 | f->icmp_code) < (e->icmp_type << 8 | e->icmp_code);
+}
+
+static bool app_before(const struct rasflow_flow *f, rasflow_ts start, const struct rasflow_edge *e)
+{
+	if (start != e->app_since)
+		return start < e->app_since;
+	if (f->app_master != e->app_master)
+		return f->app_master < e->app_master;
+	return f->app_proto < e->app_proto;
 }
 
 int rasflow_analysis_flow(struct rasflow_analysis *an, const struct rasflow_flow *f)
@@ -511,26 +557,27 @@ int rasflow_analysis_flow(struct rasflow_analysis *an, const struct rasflow_flow
 	    (o == RASFLOW_OUT_UNREACHABLE && f->proto == 6))
 		e->syns += f->syn;
 	if (f->icmp_errors) {
-		if (e->icmp == 0) {
+		if (e->icmp == 0 || icmp_before(f, e)) {
 			e->icmp_type = f->icmp_type;
 			e->icmp_code = f->icmp_code;
 			e->icmp_from = f->icmp_from;
+			e->icmp_first = f->icmp_first;
 		}
 		e->icmp += f->icmp_errors;
 	}
-	if (f->app_state > e->app_state) {
+	if (f->app_state > e->app_state ||
+	    (f->app_state == e->app_state && f->app_state != 0 &&
+	     app_before(f, first, e))) {
 		e->app_master = f->app_master;
 		e->app_proto = f->app_proto;
 		e->app_state = f->app_state;
-	} else if (f->app_state == 2 && e->app_state == 2 &&
-		   (f->app_master != e->app_master || f->app_proto != e->app_proto)) {
-		e->app_other++;
+		e->app_since = first;
 	}
 	return 0;
 }
 
 int rasflow_analysis_name(struct rasflow_analysis *an, const struct rasflow_addr *a,
-			  const char *name)
+			  const char *name, rasflow_ts since)
 {
 	int err = 0;
 
@@ -545,13 +592,20 @@ int rasflow_analysis_name(struct rasflow_analysis *an, const struct rasflow_addr
 		return err;
 
 	struct rasflow_host *h = &an->hosts[i];
+	char *copy;
 
-	if (h->server_name != NULL)
+	if (h->server_name != NULL &&
+	    (since > h->name_since ||
+	     (since == h->name_since && strncmp(name, h->server_name, NAME_MAX_LEN) >= 0)))
 		return 0;
-	h->server_name = strndup(name, NAME_MAX_LEN);
-	if (h->server_name == NULL)
+	copy = strndup(name, NAME_MAX_LEN);
+	if (copy == NULL)
 		return RASFLOW_ENOMEM;
-	an->st.names++;
+	if (h->server_name == NULL)
+		an->st.names++;
+	free(h->server_name);
+	h->server_name = copy;
+	h->name_since = since;
 	return 0;
 }
 

@@ -17,13 +17,31 @@
 /* How a host showed it listens on a port. */
 enum { OBS_SYNACK, OBS_ESTABLISHED, OBS_REPLY };
 
-/* One answered service: inference input. */
+/* One answered service: inference input. Of a service's answers, that of
+ * the earliest flow: its manner, its initiator and when. */
 struct rasflow_obs {
 	uint8_t proto;
 	uint8_t how;			/* OBS_* */
 	uint16_t port;
-	struct rasflow_addr peer;	/* the first initiator it answered */
+	struct rasflow_addr peer;	/* the initiator it answered */
+	rasflow_ts when;		/* its first answering packet */
 };
+
+/* Does observation a come before b? By time, then by a total order on the
+ * rest, so that which one a host keeps, and the order of its evidence,
+ * never depend on the order flows were folded in. */
+static inline bool rasflow_ana_obs_before(const struct rasflow_obs *a, const struct rasflow_obs *b)
+{
+	if (a->when != b->when)
+		return a->when < b->when;
+	if (a->proto != b->proto)
+		return a->proto < b->proto;
+	if (a->port != b->port)
+		return a->port < b->port;
+	if (a->how != b->how)
+		return a->how > b->how;		/* the stronger evidence */
+	return rasflow_addr_cmp(&a->peer, &b->peer) < 0;
+}
 
 /* A block of result strings (finding messages, edge details and apps):
  * there is one of those per edge and per finding, so they are carved out

@@ -41,6 +41,16 @@ static int infer_host(struct rasflow_analysis *an, struct rasflow_host *h)
 	if (!rasflow_addr_is_private(&h->addr))
 		allowed &= ~an->infra_roles;
 
+	/* earliest answer first: the evidence reads in that order */
+	for (size_t i = 1; i < h->nobs; i++) {
+		struct rasflow_obs o = h->obs[i];
+		size_t j = i;
+
+		for (; j > 0 && rasflow_ana_obs_before(&o, &h->obs[j - 1]); j--)
+			h->obs[j] = h->obs[j - 1];
+		h->obs[j] = o;
+	}
+
 	for (size_t i = 0; i < h->nobs; i++) {
 		const struct rasflow_obs *ob = &h->obs[i];
 		rasflow_roleset l;

@@ -43,14 +43,15 @@ int rasflow_pipeline_load(const char *rules, const char *site, struct rasflow_ru
 }
 
 /* A name nDPI found (TLS SNI, HTTP Host, DNS answer) goes to the analysis. */
-static void on_name(void *user, const struct rasflow_addr *a, const char *name)
+static void on_name(void *user, const struct rasflow_addr *a, const char *name,
+		    rasflow_ts since)
 {
 	struct rasflow_pipeline *p = user;
 	int err;
 
 	if (p->an == NULL)
 		return;
-	err = rasflow_analysis_name(p->an, a, name);
+	err = rasflow_analysis_name(p->an, a, name, since);
 	if (err && p->err == 0)
 		p->err = err;
 }

@@ -59,11 +59,13 @@ static void on_end(void *user, struct rasflow_flow *f, enum rasflow_flow_end why
 	       f->pkts[0] + f->pkts[1]);
 }
 
-static void on_name(void *user, const struct rasflow_addr *addr, const char *name)
+static void on_name(void *user, const struct rasflow_addr *addr, const char *name,
+		    rasflow_ts since)
 {
 	char s[RASFLOW_ADDR_STRLEN];
 
 	(void)user;
+	(void)since;
 	printf("name %s %s\n", rasflow_addr_str(addr, s), name);
 }
 

@@ -118,22 +118,26 @@ struct rasflow_host {
 	bool site_host;			/* site entry is exactly this host */
 	bool standby;			/* ... marked standby: never reported missing */
 	enum rasflow_role_source source;
+	uint8_t nevidence;		/* entries of evidence */
 	uint64_t pkts_sent, pkts_rcvd, bytes_sent, bytes_rcvd;
 	rasflow_ts first_sent, last_sent;	/* 0 = it sent nothing */
 	rasflow_ts first_seen, last_seen;	/* sent or received; 0 = not in the capture */
 	struct rasflow_obs *obs;	/* internal: answered services (inference input) */
-	struct rasflow_addr vrrp_group;	/* internal: where its VRRP adverts went */
+	struct rasflow_addr vrrp_group;	/* internal: where its first VRRP advert went */
+	rasflow_ts vrrp_since;		/* internal: ... and when */
 	const char *name;		/* site name, or NULL (owned by the site) */
 	char *server_name;		/* TLS SNI / HTTP Host / DNS answer, or NULL */
+	rasflow_ts name_since;		/* start of the flow that gave server_name */
 	rasflow_roleset roles;		/* closed under implied roles */
 	const struct rasflow_site_entry *site;	/* longest-prefix entry, or NULL */
 	char *evidence[RASFLOW_HOST_EVIDENCE];	/* why inferred roles were given */
-	size_t nevidence;
 };
 
 /* One (initiator, responder, protocol, responder port) aggregate. The key
  * and the per-flow counters come first (folding a flow touches only them);
- * what finish sets comes last. */
+ * what finish sets comes last. "First" below means earliest in packet time,
+ * whatever order the flows were folded in (flow.h: the flush's is not time
+ * order). */
 struct rasflow_edge {
 	struct rasflow_addr src, dst;
 	uint16_t dport;
@@ -146,7 +150,7 @@ struct rasflow_edge {
 	uint32_t flows;
 	uint32_t syns;			/* SYNs of unanswered/refused attempts */
 	uint32_t icmp;			/* ICMP errors quoting it */
-	uint16_t app_master, app_proto;	/* first detected app (else first guessed) */
+	uint16_t app_master, app_proto;	/* app of the first flow with the best app_state */
 	uint32_t nout[RASFLOW_OUT_COUNT];	/* flows per outcome */
 	uint64_t pkts[2], bytes[2];	/* [RASFLOW_DIR_FWD] initiator -> responder */
 	rasflow_ts first, last;		/* any packet or ICMP error */
@@ -154,18 +158,20 @@ struct rasflow_edge {
 	rasflow_ts last_good;		/* last packet of an answered flow */
 	rasflow_ts last_oneway;		/* last packet of a one-way flow */
 	rasflow_ts first_noreply;	/* first packet of the earliest flow with no reply */
-	uint32_t app_other;		/* flows detected as another app */
+	rasflow_ts icmp_first;		/* time of the first ICMP error */
+	rasflow_ts app_since;		/* start of the flow app_* come from */
 	struct rasflow_addr icmp_from;	/* sender of the first ICMP error */
-	bool local_port;		/* a loopback-only rule port on the wire */
+
 	int rule;			/* index of the rule reported, or -1 */
+	uint32_t cut;			/* flows with no reply yet when the capture ended
+					 * (RASFLOW_ANA_CUT_US): not counted as failed */
 	rasflow_roleset src_roles, dst_roles;	/* roles used to classify */
 	enum rasflow_outcome outcome;
 	enum rasflow_policy policy;
 	enum rasflow_verdict verdict;
-	uint32_t cut;			/* flows with no reply yet when the capture ended
-					 * (RASFLOW_ANA_CUT_US): not counted as failed */
+	uint8_t nrules;			/* entries of rules */
+	bool local_port;		/* a loopback-only rule port on the wire */
 	unsigned rules[RASFLOW_EDGE_RULES];	/* every matching rule (first ones) */
-	size_t nrules;
 	char *app;			/* after finish, detected only, or NULL; owned */
 	char *detail;			/* outcome detail after finish ("4 SYNs over 7 s"); owned */
 };
@@ -229,10 +235,12 @@ void rasflow_analysis_free(struct rasflow_analysis *an);
  * full table is not an error (counted in stats). */
 int rasflow_analysis_flow(struct rasflow_analysis *an, const struct rasflow_flow *f);
 
-/* A server name for an address (TLS SNI, HTTP Host, DNS answer); used for
- * host: patterns of external rules. The first name per address is kept. */
+/* A server name for an address (TLS SNI, HTTP Host, DNS answer) seen in a
+ * flow that started at `since`; used for host: patterns of external rules.
+ * Each address keeps the name of the earliest such flow (the smaller name
+ * on a tie), so the order names arrive in does not matter. */
 int rasflow_analysis_name(struct rasflow_analysis *an, const struct rasflow_addr *a,
-			  const char *name);
+			  const char *name, rasflow_ts since);
 
 /* Infer roles, classify edges, compute findings and summary. Once. */
 int rasflow_analysis_finish(struct rasflow_analysis *an, const struct rasflow_capture_info *ci);

@@ -36,8 +36,10 @@ struct rasflow_dpi_opts {
 	unsigned max_packets_udp; /* the same for UDP flows */
 	size_t max_states;	/* flows holding a slot (nDPI state or a SYN's answer) at once */
 	/* A server name seen in a flow: TLS SNI or HTTP Host for the
-	 * responder's address, or a DNS answer (name -> address). May be NULL. */
-	void (*on_name)(void *user, const struct rasflow_addr *addr, const char *name);
+	 * responder's address, or a DNS answer (name -> address). `since` is
+	 * the flow's first packet time. May be NULL. */
+	void (*on_name)(void *user, const struct rasflow_addr *addr, const char *name,
+			rasflow_ts since);
 	void *user;
 };
 

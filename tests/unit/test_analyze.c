@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "rasflow/analyze.h"
+#include "rasflow/dpi.h"
 #include "rasflow/rules.h"
 #include "rasflow/site.h"
 
@@ -661,10 +662,10 @@ Test(verdict, external_destinations_take_ext_roles)
 	{
 		struct rasflow_addr a = A("20.1.2.3"), b = A("20.1.2.5");
 
-		cr_assert_eq(rasflow_analysis_name(an, &a, "rdweb.wvd.microsoft.com"), 0);
-		cr_assert_eq(rasflow_analysis_name(an, &b, "abcxt.blob.core.windows.net"), 0);
+		cr_assert_eq(rasflow_analysis_name(an, &a, "rdweb.wvd.microsoft.com", T0), 0);
+		cr_assert_eq(rasflow_analysis_name(an, &b, "abcxt.blob.core.windows.net", T0), 0);
 		a = A("20.9.9.9");	/* a DNS answer for an address never contacted */
-		cr_assert_eq(rasflow_analysis_name(an, &a, "unused.example.com"), 0);
+		cr_assert_eq(rasflow_analysis_name(an, &a, "unused.example.com", T0), 0);
 	}
 	finish_span(10);
 
@@ -1031,4 +1032,138 @@ Test(kinds, timestamps)
 
 	cr_expect_str_eq(rasflow_ts_rfc3339(T0 + 5, true, b), "2023-11-14T22:13:20.000005Z");
 	cr_expect_str_eq(rasflow_ts_rfc3339(T0 + 5, false, b), "2023-11-14T22:13:20Z");
+}
+
+/*
+ * The flush ends flows in slot order (flow.h), so the analysis must give the
+ * same result whatever order it folds flows in: of several candidates, a
+ * host's evidence, VRRP group and server name and an edge's ICMP error and
+ * app come from the earliest flow. Folded forwards and backwards here; in
+ * each direction the old rule (the first folded wins) got something wrong.
+ */
+struct order_case {
+	struct rasflow_flow f[20];
+	size_t n;
+};
+
+static struct rasflow_flow *add(struct order_case *c, struct rasflow_flow f)
+{
+	cr_assert_lt(c->n, sizeof(c->f) / sizeof(c->f[0]));
+	c->f[c->n] = f;
+	return &c->f[c->n++];
+}
+
+static void set_app(struct rasflow_flow *f, uint8_t state, uint16_t proto)
+{
+	f->app_state = state;
+	f->app_master = 91;
+	f->app_proto = proto;
+}
+
+static void order_flows(struct order_case *c)
+{
+	struct rasflow_flow *f;
+
+	memset(c, 0, sizeof(*c));
+	/* 10.0.5.5 answers 11 services: 20003 first (twice: at 0 s from .20,
+	 * at 5 s from .21), 7009..7003 at 1..7 s, 7002, 7001 and 30004 after.
+	 * Only the first 8 are remembered, so 30004 (rdsh) gives no role. */
+	add(c, mk(EST, "10.0.0.21", "10.0.5.5", 20003, 5, 1));
+	add(c, mk(EST, "10.0.0.20", "10.0.5.5", 20003, 0, 1));
+	for (unsigned k = 1; k <= 9; k++)
+		add(c, mk(EST, "10.0.0.20", "10.0.5.5", (uint16_t)(7000 + k), 10 - k, 1));
+	add(c, mk(EST, "10.0.0.20", "10.0.5.5", 30004, 10, 1));
+	/* two ICMP errors on one edge: the router's came later */
+	add(c, mk(UNREACH_RTR, "10.0.0.10", "10.0.1.11", 30004, 3, 1));
+	add(c, mk(UNREACH_SELF, "10.0.0.10", "10.0.1.11", 30004, 1, 1));
+	/* apps: a guess first, then two detections; the one at 2 s counts */
+	set_app(add(c, mk(EST, "10.0.0.10", "10.0.7.7", 8443, 0, 1)), RASFLOW_APP_GUESSED, 7);
+	set_app(add(c, mk(EST, "10.0.0.10", "10.0.7.7", 8443, 4, 1)), RASFLOW_APP_DETECTED, 8);
+	set_app(add(c, mk(EST, "10.0.0.10", "10.0.7.7", 8443, 2, 1)), RASFLOW_APP_DETECTED, 9);
+	/* VRRP adverts to two groups: 224.0.0.19 first */
+	f = add(c, mk(U_ONEWAY, "10.0.9.1", "224.0.0.18", 0, 5, 4));
+	f->proto = 112;
+	f->sport = 0;
+	f = add(c, mk(U_ONEWAY, "10.0.9.1", "224.0.0.19", 0, 2, 4));
+	f->proto = 112;
+	f->sport = 0;
+	add(c, mk(EST, "10.0.0.10", "20.1.2.3", 443, 0, 5));
+}
+
+/* Fold the case's flows (and server names) in order or backwards, finish,
+ * and describe what depends on which flow came first. */
+static void fold_case(const struct order_case *c, bool backwards, char *out, size_t len)
+{
+	static const struct { const char *name; unsigned t; } names[] = {
+		{ "late.example", 5 }, { "early-b.example", 1 }, { "early-a.example", 1 },
+	};
+	struct rasflow_addr named = A("20.1.2.3");
+	const struct rasflow_host *hv;
+	const struct rasflow_edge *ev;
+	size_t nh, ne, used = 0;
+
+	start();
+	for (size_t i = 0; i < c->n; i++)
+		cr_assert_eq(rasflow_analysis_flow(an, &c->f[backwards ? c->n - 1 - i : i]), 0);
+	for (size_t i = 0; i < 3; i++) {
+		size_t k = backwards ? 2 - i : i;
+
+		cr_assert_eq(rasflow_analysis_name(an, &named, names[k].name,
+						   T0 + names[k].t * SEC), 0);
+	}
+	finish_span(20);
+	hv = rasflow_analysis_hosts(an, &nh);
+	ev = rasflow_analysis_edges(an, &ne);
+	for (size_t i = 0; i < nh; i++) {
+		char ab[RASFLOW_ADDR_STRLEN];
+
+		used += (size_t)snprintf(out + used, len - used, "%s roles %llx name %s\n",
+					 rasflow_addr_str(&hv[i].addr, ab),
+					 (unsigned long long)hv[i].roles,
+					 hv[i].server_name ? hv[i].server_name : "-");
+		for (size_t j = 0; j < hv[i].nevidence; j++)
+			used += (size_t)snprintf(out + used, len - used, "  %s\n", hv[i].evidence[j]);
+	}
+	for (size_t i = 0; i < ne; i++) {
+		char sb[RASFLOW_ADDR_STRLEN], db[RASFLOW_ADDR_STRLEN];
+
+		used += (size_t)snprintf(out + used, len - used, "%s %s %u app %u/%u/%u %s\n",
+					 rasflow_addr_str(&ev[i].src, sb),
+					 rasflow_addr_str(&ev[i].dst, db), ev[i].dport,
+					 ev[i].app_state, ev[i].app_master, ev[i].app_proto,
+					 ev[i].detail ? ev[i].detail : "-");
+	}
+	cr_assert_lt(used, len);
+}
+
+Test(infer, fold_order_does_not_matter)
+{
+	static struct order_case c;
+	static char fwd[8192], back[8192];
+	const struct rasflow_host *h;
+	const struct rasflow_edge *e;
+
+	order_flows(&c);
+	fold_case(&c, true, back, sizeof(back));
+	rasflow_analysis_free(an);
+	fold_case(&c, false, fwd, sizeof(fwd));
+	cr_assert_str_eq(fwd, back);
+
+	h = host("10.0.5.5");
+	cr_expect(has_role(h, "broker"));
+	cr_expect(!has_role(h, "rdsh"), "tcp/30004 was the 11th service answered");
+	cr_assert_eq(h->nevidence, 1);
+	cr_expect_str_eq(h->evidence[0],
+			 "answered tcp/20003 (SYN/ACK) from 10.0.0.20: only broker listens there");
+	h = host("10.0.9.1");
+	cr_assert_eq(h->nevidence, 1);
+	cr_expect_str_eq(h->evidence[0], "advertises VRRP (ip:112) to 224.0.0.19");
+	cr_expect_str_eq(host("20.1.2.3")->server_name, "early-a.example");
+	e = edge("10.0.0.10", "10.0.1.11", 6, 30004);
+	cr_expect_eq(e->icmp, 2);
+	cr_expect_eq(e->icmp_code, 3);
+	cr_expect_eq(rasflow_addr_cmp(&e->icmp_from, &e->dst), 0, "the target's own error came first");
+	e = edge("10.0.0.10", "10.0.7.7", 6, 8443);
+	cr_expect_eq(e->app_state, RASFLOW_APP_DETECTED);
+	cr_expect_eq(e->app_proto, 9);
 }

@@ -79,9 +79,11 @@ static void h_end(void *user, struct rasflow_flow *f, enum rasflow_flow_end why)
 	snprintf(o->app, sizeof(o->app), "%s", app ? app : "");
 }
 
-static void h_name(void *user, const struct rasflow_addr *a, const char *name)
+static void h_name(void *user, const struct rasflow_addr *a, const char *name, rasflow_ts since)
 {
 	struct seen *s = user;
+
+	cr_assert_neq(since, 0, "a name comes with its flow's start");
 	char as[RASFLOW_ADDR_STRLEN];
 
 	if (s->nn < MAXF)
