@@ -1194,22 +1194,41 @@ static void release_chunks(struct rasflow_flowtab *t, size_t from, size_t to)
 			madvise(t->fa.base + c * CHUNK, CHUNK, MADV_DONTNEED);
 }
 
-/* Ends flows least recently touched first, so the order does not depend on
- * the hash seed. As every flow goes, the index is cleared once at the end
- * rather than entry by entry (a cache miss each on a big table), the flow
- * array's memory goes back to the kernel a chunk at a time as the last flow
- * in each ends, and the slots are handed out again from the first. */
+/* Empty the class queues at once (every entry is stale: no flow is left).
+ * The sequence numbers go on: a queue's `last` must not match the 0 in a
+ * new flow's qseq word. */
+static void q_clear(struct rasflow_flowtab *t)
+{
+	for (int c = 0; c < TC_COUNT; c++) {
+		struct cq *q = &t->q[c];
+
+		for (struct qblock *b = q->head, *n; b; b = n) {
+			n = b->next;
+			block_put(t, b);
+		}
+		q->head = q->tail = NULL;
+		q->hpos = q->tpos = 0;
+	}
+	t->qlen = 0;
+}
+
+/* Ends flows in slot order: a walk of the flow array from its start, so the
+ * memory of each chunk goes back to the kernel as soon as the walk has
+ * passed it, and what the hooks build meanwhile (the analysis's edge table)
+ * reuses it. Ending them least recently touched first instead ended the
+ * last flow of the first chunk near the end, so nothing went back before
+ * the hooks had built everything (docs/performance.md, "Seventh session").
+ * The order is that of slots, not of time: hooks must not depend on it
+ * (flow.h). As every flow goes, the index and the queues are cleared once
+ * at the end, and the slots are handed out again from the first. */
 void rasflow_flowtab_flush(struct rasflow_flowtab *t, enum rasflow_flow_end why)
 {
-	struct rasflow_flow *head[TC_COUNT];	/* oldest flow of each class */
-	int b;
-
-	for (int c = 0; c < TC_COUNT; c++)
-		head[c] = class_head(t, c);
 	release_chunks(t, 0, t->fa.committed / CHUNK);
-	while ((b = earliest(head)) >= 0) {
-		struct rasflow_flow *f = head[b];
+	for (size_t s = 1; s <= t->fresh; s++) {
+		struct rasflow_flow *f = at(t, (uint32_t)s);
 
+		if (f->id == 0)
+			continue;	/* free */
 		if (why == RASFLOW_END_EVICTED)
 			t->st.evicted++;
 		else if (why == RASFLOW_END_TIMEOUT)
@@ -1222,8 +1241,8 @@ void rasflow_flowtab_flush(struct rasflow_flowtab *t, enum rasflow_flow_end why)
 			chunk_span(t, f, &first, &last);
 			release_chunks(t, first, last + 1);
 		}
-		head[b] = class_head(t, b);	/* only class b's head changed */
 	}
+	q_clear(t);
 	memset(t->idx, 0, t->nidx * sizeof(*t->idx));
 	t->free_list = 0;
 	t->fresh = 0;

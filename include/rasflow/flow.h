@@ -112,7 +112,8 @@ struct rasflow_flow_hooks {
 	 * cause: the first RST in each direction, the first ICMP error, every
 	 * SYN retransmission before the handshake completes. */
 	void (*on_event)(void *user, struct rasflow_flow *f, int event, rasflow_ts ts);
-	/* The flow leaves the table; it is freed right after. */
+	/* The flow leaves the table; it is freed right after. Flows end in
+	 * time order (TCP close, timeout, eviction), except at a flush. */
 	void (*on_end)(void *user, struct rasflow_flow *f, enum rasflow_flow_end why);
 };
 
@@ -183,7 +184,9 @@ struct rasflow_flow *rasflow_flowtab_packet_hinted(struct rasflow_flowtab *t,
 /* End every flow idle past its timeout at packet time `now`. */
 void rasflow_flowtab_expire(struct rasflow_flowtab *t, rasflow_ts now);
 
-/* End all flows with the given reason (end of capture: RASFLOW_END_EOF).
+/* End all flows with the given reason (end of capture: RASFLOW_END_EOF),
+ * in slot order, which is neither creation nor time order: on_end must not
+ * depend on it (the analysis keeps its "first" attributes by packet time).
  * A big table's flow memory goes back to the kernel as it empties, so what
  * on_end builds reuses it; the table stays usable. */
 void rasflow_flowtab_flush(struct rasflow_flowtab *t, enum rasflow_flow_end why);

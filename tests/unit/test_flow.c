@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "rasflow/config.h"
 #include "rasflow/flow.h"
 
 #define SEC 1000000ULL
@@ -691,19 +692,32 @@ Test(flow, lru_order_survives_many_touches, .init = setup_cap100)
 	}
 }
 
-Test(flow, flush_eof_ends_everything)
+/* The flush walks the flow array: slot order, not the order of last
+ * activity (flow 1 was touched last) nor of creation (flow 4 took the slot
+ * flow 2 left). */
+Test(flow, flush_eof_ends_everything_in_slot_order)
 {
+	struct rasflow_flow *f2;
+
 	udp("10.0.0.1", 1, "10.0.0.2", 2, 0, T0);
-	tcp("10.0.0.1", 3, "10.0.0.2", 443, S, 0, T0 + 1);
+	f2 = tcp("10.0.0.1", 3, "10.0.0.2", 443, S, 0, T0 + 1);
 	udp("10.0.0.1", 5, "10.0.0.2", 6, 0, T0 + 2);
+	tcp("10.0.0.2", 443, "10.0.0.1", 3, R | A, 0, T0 + 3);
+	rasflow_flowtab_expire(tab, T0 + 3 + RASFLOW_DEF_TO_CLOSING * SEC + 1);
+	cr_assert_eq(rec.ends, 1, "the refused flow timed out; the others are younger");
+	cr_assert_eq(rec.end_ids[0], 2);
+	cr_assert_eq(udp("10.0.0.1", 7, "10.0.0.2", 8, 0, T0 + 4 + RASFLOW_DEF_TO_CLOSING * SEC),
+		     f2, "flow 4 takes flow 2's slot");
+	udp("10.0.0.1", 1, "10.0.0.2", 2, 0, T0 + 5 + RASFLOW_DEF_TO_CLOSING * SEC);
 	rasflow_flowtab_flush(tab, RASFLOW_END_EOF);
-	cr_assert_eq(rec.ends, 3);
+	cr_assert_eq(rec.ends, 4);
 	cr_assert_eq(rec.why[RASFLOW_END_EOF], 3);
-	cr_assert_eq(rec.end_ids[0], 1, "oldest first");
-	cr_assert_eq(rec.end_ids[2], 3);
+	cr_assert_eq(rec.end_ids[1], 1, "slot 1");
+	cr_assert_eq(rec.end_ids[2], 4, "slot 2");
+	cr_assert_eq(rec.end_ids[3], 3, "slot 3");
 	cr_assert_eq(st()->active, 0);
-	cr_assert_eq(st()->ended, 3);
-	cr_assert_eq(st()->expired, 0);
+	cr_assert_eq(st()->ended, 4);
+	cr_assert_eq(st()->expired, 1);
 	cr_assert_eq(st()->evicted, 0);
 }
 
@@ -728,8 +742,16 @@ Test(flow, table_works_after_flush)
 	cr_assert_eq(udp("10.0.0.1", 2500, "10.0.0.2", 53, 0, T0 + 3)->pkts[0], 1);
 	cr_assert_eq(st()->created, 3004);
 	cr_assert_eq(st()->active, 4);
-	rasflow_flowtab_flush(tab, RASFLOW_END_EOF);
+	/* the class queues were emptied too: expiry sees exactly these four */
+	rasflow_flowtab_expire(tab, T0 + RASFLOW_DEF_TO_UDP * SEC);
+	cr_assert_eq(rec.ends, 3000, "nothing is due yet");
+	rasflow_flowtab_expire(tab, T0 + 3 + RASFLOW_DEF_TO_UDP * SEC);
 	cr_assert_eq(rec.ends, 3004);
+	cr_assert_eq(rec.why[RASFLOW_END_TIMEOUT], 4);
+	cr_assert_eq(st()->active, 0);
+	udp("10.0.0.1", 1000, "10.0.0.2", 53, 0, T0 + 10 + RASFLOW_DEF_TO_UDP * SEC);
+	rasflow_flowtab_flush(tab, RASFLOW_END_EOF);
+	cr_assert_eq(rec.ends, 3005);
 	cr_assert_eq(st()->active, 0);
 }
 
