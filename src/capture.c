@@ -22,6 +22,7 @@
 #include <pcap/pcap.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
@@ -97,7 +98,9 @@ static const char *strip_path(const char *msg, const char *path)
  * RASFLOW_FILE_BUFFER bytes, free until the pcap_t is closed) the file is
  * read through it: stdio's default is the file system's 4 KiB block, a
  * read() per 4 KiB, and reading a file that way took as long as
- * everything else the engine does (docs/performance.md). */
+ * everything else the engine does (docs/performance.md). The stream is
+ * only ever read by this thread, so stdio's lock (two atomic operations per
+ * packet: libpcap freads the record header, then the frame) is left out. */
 static pcap_t *open_file(const char *path, char *iobuf, struct rasflow_errlist *err)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
@@ -112,6 +115,7 @@ static pcap_t *open_file(const char *path, char *iobuf, struct rasflow_errlist *
 			return NULL;
 		}
 		setvbuf(f, iobuf, _IOFBF, RASFLOW_FILE_BUFFER);
+		__fsetlocking(f, FSETLOCKING_BYCALLER);
 		p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
 		if (!p)
 			fclose(f);
