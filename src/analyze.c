@@ -162,7 +162,7 @@ static int slots_grow(struct rasflow_ana_slot **slots, size_t *n, size_t used)
 		return 0;
 
 	size_t m = *n * 2;
-	struct rasflow_ana_slot *s = calloc(m, sizeof(*s));
+	struct rasflow_ana_slot *s = rasflow_vm_zalloc(m, sizeof(*s));
 
 	if (s == NULL)
 		return RASFLOW_ENOMEM;

@@ -577,31 +577,10 @@ static struct rasflow_flow *oldest(struct rasflow_flowtab *t)
 	return b < 0 ? NULL : head[b];
 }
 
-/* size bytes (a multiple of CHUNK), CHUNK-aligned, huge pages requested. */
-static void *chunk_alloc(size_t size)
-{
-	void *p;
-
-	if (posix_memalign(&p, CHUNK, size) != 0)
-		return NULL;
-#ifdef MADV_HUGEPAGE
-	madvise(p, size, MADV_HUGEPAGE);	/* a hint: failure changes nothing */
-#endif
-	return p;
-}
-
 /* A zeroed index of n slots; big ones in huge-page chunks. */
 static struct ient *idx_alloc(size_t n)
 {
-	size_t size = n * sizeof(struct ient);
-	struct ient *p;
-
-	if (size < CHUNK)
-		return calloc(n, sizeof(struct ient));
-	p = chunk_alloc(size);
-	if (p)
-		memset(p, 0, size);
-	return p;
+	return rasflow_vm_zalloc(n, sizeof(struct ient));
 }
 
 static void update_bytes(struct rasflow_flowtab *t)

@@ -1,5 +1,7 @@
 /* vmarea.c — tables that grow in place (vmarea.h). */
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #include "vmarea.h"
@@ -54,4 +56,23 @@ void rasflow_vm_free(struct rasflow_vmarea *a)
 	a->map = NULL;
 	a->base = NULL;
 	a->reserved = a->committed = 0;
+}
+
+void *rasflow_vm_zalloc(size_t n, size_t size)
+{
+	void *p;
+
+	if (size != 0 && n > SIZE_MAX / size)
+		return NULL;
+	size *= n;
+	if (size < RASFLOW_VM_CHUNK)
+		return calloc(1, size ? size : 1);
+	size = (size + RASFLOW_VM_CHUNK - 1) / RASFLOW_VM_CHUNK * RASFLOW_VM_CHUNK;
+	if (posix_memalign(&p, RASFLOW_VM_CHUNK, size) != 0)
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	madvise(p, size, MADV_HUGEPAGE);	/* a hint: failure changes nothing */
+#endif
+	memset(p, 0, size);
+	return p;
 }

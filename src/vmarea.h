@@ -4,7 +4,7 @@
  * pages the table has not reached cost nothing, and fresh pages read as zero.
  *
  * Internal to rasflow-core (flow.c's flow array, analyze.c's host and edge
- * tables). It does not shrink, does not give memory back (callers may
+ * tables; and both one's hash indexes, through rasflow_vm_zalloc). It does not shrink, does not give memory back (callers may
  * madvise what they no longer use) and does not lock.
  */
 #ifndef RASFLOW_VMAREA_H
@@ -34,5 +34,11 @@ bool rasflow_vm_grow(struct rasflow_vmarea *a);
 
 /* Unmap it all; a zeroed or freed area is fine. */
 void rasflow_vm_free(struct rasflow_vmarea *a);
+
+/* n zeroed entries of size bytes for a hash index that is replaced, not
+ * grown (free() it). From a CHUNK up, CHUNK-aligned with huge pages asked
+ * for: a 4 MiB index in 4 KiB pages is 1,024 page faults, each dear on a
+ * VM (docs/performance.md). NULL when out of memory. */
+void *rasflow_vm_zalloc(size_t n, size_t size);
 
 #endif
