@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/mman.h>
 #include <time.h>
 
 #include "analyze_int.h"
@@ -173,22 +172,6 @@ static int slots_grow(struct rasflow_ana_slot **slots, size_t *n, size_t used)
 	*slots = s;
 	*n = m;
 	return 0;
-}
-
-/* Ask for huge pages over the whole 2 MiB pages inside [p, p + n). */
-static void advise_huge(void *p, size_t n)
-{
-#ifdef MADV_HUGEPAGE
-	const uintptr_t huge = (uintptr_t)2 << 20;
-	uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1);
-	uintptr_t e = ((uintptr_t)p + n) & ~(huge - 1);
-
-	if (e > a)
-		madvise((void *)a, e - a, MADV_HUGEPAGE);
-#else
-	(void)p;
-	(void)n;
-#endif
 }
 
 /* Room for entry number `used` in a table of sz-byte entries (*alloc of
@@ -660,11 +643,9 @@ static char *str_alloc(struct rasflow_analysis *an, size_t n)
 
 		if (size < n)
 			size = n;
-		b = malloc(sizeof(*b) + size);
+		b = rasflow_vm_alloc(1, sizeof(*b) + size);
 		if (b == NULL)
 			return NULL;
-		if (size >= STRBLOCK_MAX)
-			advise_huge(b, sizeof(*b) + size);
 		b->next = an->strs;
 		b->used = 0;
 		b->size = size;
@@ -1061,8 +1042,8 @@ static int sort_tables(struct rasflow_analysis *an)
 	bool ranked = true;		/* every edge has a host at both ends */
 
 	if (n > 0) {
-		kb = malloc(n * sizeof(struct sort_key));
-		tb = malloc(n * sizeof(struct sort_key));
+		kb = rasflow_vm_alloc(n, sizeof(struct sort_key));
+		tb = rasflow_vm_alloc(n, sizeof(struct sort_key));
 		moved = malloc((an->nhosts + 1) * sizeof(*moved));
 		order = malloc(n * sizeof(*order));
 		if (kb == NULL || tb == NULL || moved == NULL || order == NULL) {
@@ -1072,8 +1053,6 @@ static int sort_tables(struct rasflow_analysis *an)
 			free(order);
 			return RASFLOW_ENOMEM;
 		}
-		advise_huge(kb, n * sizeof(struct sort_key));
-		advise_huge(tb, n * sizeof(struct sort_key));
 	}
 	if (an->nhosts > 0) {
 		struct host_key *keys = kb, *k;

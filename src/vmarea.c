@@ -58,7 +58,7 @@ void rasflow_vm_free(struct rasflow_vmarea *a)
 	a->reserved = a->committed = 0;
 }
 
-void *rasflow_vm_zalloc(size_t n, size_t size)
+void *rasflow_vm_alloc(size_t n, size_t size)
 {
 	void *p;
 
@@ -66,13 +66,21 @@ void *rasflow_vm_zalloc(size_t n, size_t size)
 		return NULL;
 	size *= n;
 	if (size < RASFLOW_VM_CHUNK)
-		return calloc(1, size ? size : 1);
+		return malloc(size ? size : 1);
 	size = (size + RASFLOW_VM_CHUNK - 1) / RASFLOW_VM_CHUNK * RASFLOW_VM_CHUNK;
 	if (posix_memalign(&p, RASFLOW_VM_CHUNK, size) != 0)
 		return NULL;
 #ifdef MADV_HUGEPAGE
 	madvise(p, size, MADV_HUGEPAGE);	/* a hint: failure changes nothing */
 #endif
-	memset(p, 0, size);
+	return p;
+}
+
+void *rasflow_vm_zalloc(size_t n, size_t size)
+{
+	void *p = rasflow_vm_alloc(n, size);
+
+	if (p != NULL)
+		memset(p, 0, n * size);
 	return p;
 }

@@ -35,10 +35,12 @@ bool rasflow_vm_grow(struct rasflow_vmarea *a);
 /* Unmap it all; a zeroed or freed area is fine. */
 void rasflow_vm_free(struct rasflow_vmarea *a);
 
-/* n zeroed entries of size bytes for a hash index that is replaced, not
- * grown (free() it). From a CHUNK up, CHUNK-aligned with huge pages asked
- * for: a 4 MiB index in 4 KiB pages is 1,024 page faults, each dear on a
- * VM (docs/performance.md). NULL when out of memory. */
+/* n entries of size bytes for a big array that is made whole, not grown
+ * (a hash index, sort keys, a string block; free() it). From a CHUNK up,
+ * CHUNK-aligned with huge pages asked for: 4 MiB in 4 KiB pages is 1,024
+ * page faults, each dear on a VM (docs/performance.md). NULL when out of
+ * memory. rasflow_vm_zalloc zeroes them. */
+void *rasflow_vm_alloc(size_t n, size_t size);
 void *rasflow_vm_zalloc(size_t n, size_t size);
 
 #endif
