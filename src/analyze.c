@@ -227,11 +227,11 @@ uint32_t rasflow_ana_host_find(const struct rasflow_analysis *an, const struct r
 	return host_lookup(an, a, (uint32_t)host_hash(a));
 }
 
-/* Find or create a host; RASFLOW_NOHOST when the table is full (counted) or
- * on ENOMEM (*err set). */
-static uint32_t host_get(struct rasflow_analysis *an, const struct rasflow_addr *a, int *err)
+/* Find or create the host a (of hash host_hash(a)); RASFLOW_NOHOST when the
+ * table is full (counted) or on ENOMEM (*err set). */
+static uint32_t host_get_h(struct rasflow_analysis *an, const struct rasflow_addr *a,
+			   uint32_t hash, int *err)
 {
-	uint32_t hash = (uint32_t)host_hash(a);
 	uint32_t i = host_lookup(an, a, hash);
 
 	if (i != RASFLOW_NOHOST)
@@ -263,6 +263,11 @@ static uint32_t host_get(struct rasflow_analysis *an, const struct rasflow_addr 
 	}
 	slot_put(an->hslots, an->nhslots, hash, (uint32_t)an->nhosts);
 	return (uint32_t)an->nhosts++;
+}
+
+static uint32_t host_get(struct rasflow_analysis *an, const struct rasflow_addr *a, int *err)
+{
+	return host_get_h(an, a, (uint32_t)host_hash(a), err);
 }
 
 bool rasflow_ana_is_group(const struct rasflow_analysis *an, const struct rasflow_addr *a)
@@ -309,10 +314,12 @@ static uint32_t edge_find(const struct rasflow_analysis *an, const struct rasflo
 	return RASFLOW_NOHOST;
 }
 
-static uint32_t edge_get(struct rasflow_analysis *an, const struct rasflow_flow *f, int *err)
+/* The edge of flow f (whose edge hash is hash), made if new; RASFLOW_NOHOST
+ * when the table is full (counted) or on ENOMEM (*err set). */
+static uint32_t edge_get(struct rasflow_analysis *an, const struct rasflow_flow *f, uint32_t hash,
+			 int *err)
 {
 	uint16_t port = proto_has_ports(f->proto) ? f->dport : 0;
-	uint32_t hash = (uint32_t)edge_hash(&f->src, &f->dst, f->proto, port);
 	uint32_t i = edge_find(an, &f->src, &f->dst, f->proto, port, hash);
 
 	if (i != RASFLOW_NOHOST)
@@ -391,12 +398,13 @@ static int add_obs(struct rasflow_host *h, const struct rasflow_obs *o)
 }
 
 /* Record what a flow says about its two hosts. */
-static int note_hosts(struct rasflow_analysis *an, const struct rasflow_flow *f,
+static int note_hosts(struct rasflow_analysis *an, const struct rasflow_ana_pending *p,
 		      enum rasflow_outcome o, uint32_t *si, uint32_t *di)
 {
+	const struct rasflow_flow *f = &p->f;
 	int err = 0;
 
-	*si = host_get(an, &f->src, &err);
+	*si = host_get_h(an, &f->src, p->src_hash, &err);
 	if (err)
 		return err;
 	if (*si != RASFLOW_NOHOST) {
@@ -427,7 +435,7 @@ static int note_hosts(struct rasflow_analysis *an, const struct rasflow_flow *f,
 	*di = RASFLOW_NOHOST;
 	if (rasflow_ana_is_group(an, &f->dst))
 		return 0;
-	*di = host_get(an, &f->dst, &err);
+	*di = host_get_h(an, &f->dst, p->dst_hash, &err);
 	if (err)
 		return err;
 	if (*di == RASFLOW_NOHOST)
@@ -488,24 +496,18 @@ static bool app_before(const struct rasflow_flow *f, rasflow_ts start, const str
 	return f->app_proto < e->app_proto;
 }
 
-int rasflow_analysis_flow(struct rasflow_analysis *an, const struct rasflow_flow *f)
+/* Fold one held-back flow into its hosts and edge. */
+static int fold(struct rasflow_analysis *an, const struct rasflow_ana_pending *p)
 {
-	if (an->finished)
-		return RASFLOW_EINVAL;
-	if (f->pkts[0] + f->pkts[1] == 0 && f->icmp_errors == 0) {
-		an->st.flows_empty++;
-		return 0;
-	}
-	an->st.flows++;
-
+	const struct rasflow_flow *f = &p->f;
 	enum rasflow_outcome o = rasflow_ana_flow_outcome(f);
 	uint32_t si, di;
-	int err = note_hosts(an, f, o, &si, &di);
+	int err = note_hosts(an, p, o, &si, &di);
 
 	if (err)
 		return err;
 
-	uint32_t ei = edge_get(an, f, &err);
+	uint32_t ei = edge_get(an, f, p->edge_hash, &err);
 
 	if (err)
 		return err;
@@ -557,6 +559,100 @@ int rasflow_analysis_flow(struct rasflow_analysis *an, const struct rasflow_flow
 		e->app_since = first;
 	}
 	return 0;
+}
+
+/* The pending flow k places after the oldest. */
+static struct rasflow_ana_pending *pending(struct rasflow_analysis *an, size_t k)
+{
+	return &an->pend[(an->pend_head + k) % RASFLOW_ANA_AHEAD];
+}
+
+/* Fold the oldest held-back flow. */
+static int fold_oldest(struct rasflow_analysis *an)
+{
+	int err = fold(an, pending(an, 0));
+
+	an->pend_head = (an->pend_head + 1) % RASFLOW_ANA_AHEAD;
+	an->npend--;
+	return err;
+}
+
+/* Fold every held-back flow; the first error. */
+static int fold_all(struct rasflow_analysis *an)
+{
+	int err = 0;
+
+	while (an->npend > 0) {
+		int e = fold_oldest(an);
+
+		if (err == 0)
+			err = e;
+	}
+	return err;
+}
+
+/* Ask for the cache lines of [p, p + n). */
+static void prefetch_range(const void *p, size_t n)
+{
+	for (size_t o = 0; o < n; o += 64)
+		__builtin_prefetch((const char *)p + o, 1);
+}
+
+/* The first index slot a lookup of hash h reads, and the entry it names
+ * (a hint: the entry may be another key's). */
+static void prefetch_entry(const struct rasflow_ana_slot *slots, size_t n, uint32_t h,
+			   const void *table, size_t sz, size_t bytes)
+{
+	const struct rasflow_ana_slot *s = &slots[h & (n - 1)];
+
+	if (s->idx != 0 && s->hash == h)
+		prefetch_range((const char *)table + (size_t)(s->idx - 1) * sz, bytes);
+}
+
+/*
+ * Flows are held back RASFLOW_ANA_AHEAD flows before they are folded. On a
+ * big analysis every host or edge a flow folds into, and the index slot that
+ * finds it, is a cache miss: most of the time of folding (perf annotate). A
+ * flow's index slots are fetched as it arrives and its host and edge entries
+ * RASFLOW_ANA_NEAR flows before its turn, so both are in the cache by then.
+ * The result does not depend on the order of folding (see icmp_before), so
+ * the delay changes nothing but time; finish folds what is left first.
+ */
+int rasflow_analysis_flow(struct rasflow_analysis *an, const struct rasflow_flow *f)
+{
+	struct rasflow_ana_pending *p;
+	uint16_t port;
+	int err = 0;
+
+	if (an->finished)
+		return RASFLOW_EINVAL;
+	if (f->pkts[0] + f->pkts[1] == 0 && f->icmp_errors == 0) {
+		an->st.flows_empty++;
+		return 0;
+	}
+	an->st.flows++;
+	if (an->npend == RASFLOW_ANA_AHEAD)
+		err = fold_oldest(an);
+	p = pending(an, an->npend++);
+	p->f = *f;
+	port = proto_has_ports(f->proto) ? f->dport : 0;
+	p->src_hash = (uint32_t)host_hash(&f->src);
+	p->dst_hash = (uint32_t)host_hash(&f->dst);
+	p->edge_hash = (uint32_t)edge_hash(&f->src, &f->dst, f->proto, port);
+	__builtin_prefetch(&an->hslots[p->src_hash & (an->nhslots - 1)]);
+	__builtin_prefetch(&an->hslots[p->dst_hash & (an->nhslots - 1)]);
+	__builtin_prefetch(&an->eslots[p->edge_hash & (an->neslots - 1)]);
+	if (an->npend > RASFLOW_ANA_NEAR) {
+		const struct rasflow_ana_pending *q = pending(an, an->npend - 1 - RASFLOW_ANA_NEAR);
+
+		prefetch_entry(an->hslots, an->nhslots, q->src_hash, an->hosts,
+			       sizeof(*an->hosts), offsetof(struct rasflow_host, obs));
+		prefetch_entry(an->hslots, an->nhslots, q->dst_hash, an->hosts,
+			       sizeof(*an->hosts), offsetof(struct rasflow_host, obs));
+		prefetch_entry(an->eslots, an->neslots, q->edge_hash, an->edges,
+			       sizeof(*an->edges), offsetof(struct rasflow_edge, rule));
+	}
+	return err;
 }
 
 int rasflow_analysis_name(struct rasflow_analysis *an, const struct rasflow_addr *a,
@@ -1256,6 +1352,8 @@ int rasflow_analysis_finish(struct rasflow_analysis *an, const struct rasflow_ca
 
 	if (an->finished)
 		return RASFLOW_EINVAL;
+	if ((err = fold_all(an)) < 0)
+		return err;
 	an->finished = true;
 	if ((err = copy_capture(an, ci)) < 0)
 		return err;

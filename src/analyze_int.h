@@ -52,6 +52,17 @@ struct rasflow_ana_strblock {
 	char data[];
 };
 
+/* A flow held back before it is folded, and its hashes (analyze.c,
+ * rasflow_analysis_flow). */
+#define RASFLOW_ANA_AHEAD 16		/* flows held back */
+#define RASFLOW_ANA_NEAR 8		/* entries fetched this many flows before the fold */
+
+struct rasflow_ana_pending {
+	struct rasflow_flow f;
+	uint32_t src_hash, dst_hash;	/* of the hosts */
+	uint32_t edge_hash;
+};
+
 /* One slot of an open-addressing index (hosts or edges). */
 struct rasflow_ana_slot {
 	uint32_t hash;			/* low 32 bits of the key's hash */
@@ -78,6 +89,9 @@ struct rasflow_analysis {
 	struct rasflow_finding *findings;
 	size_t nfindings, findings_alloc;
 	struct rasflow_ana_strblock *strs;	/* messages, details, apps; newest first */
+
+	struct rasflow_ana_pending pend[RASFLOW_ANA_AHEAD];	/* a ring */
+	size_t pend_head, npend;		/* oldest, and how many */
 
 	struct rasflow_rule_status *rstat;	/* parallel to rs->rules */
 	struct rasflow_summary sum;

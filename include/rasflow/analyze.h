@@ -231,8 +231,10 @@ struct rasflow_analysis *rasflow_analysis_new(const struct rasflow_ruleset *rs,
 void rasflow_analysis_free(struct rasflow_analysis *an);
 
 /* Fold a finished flow into its edge and record host evidence (call from
- * the flow table's on_end hook). RASFLOW_ENOMEM on allocation failure; a
- * full table is not an error (counted in stats). */
+ * the flow table's on_end hook; f is copied). Folding runs up to 16 flows
+ * behind, so results exist after finish, and RASFLOW_ENOMEM may come from
+ * an earlier flow's folding (or from finish); a full table is not an error
+ * (counted in stats). The order flows come in does not change the result. */
 int rasflow_analysis_flow(struct rasflow_analysis *an, const struct rasflow_flow *f);
 
 /* A server name for an address (TLS SNI, HTTP Host, DNS answer) seen in a
