@@ -21,7 +21,8 @@
 #define DEFAULT_MAX_EDGES (1u << 20)
 #define HASH_SEED 0x9e3779b97f4a7c15ull
 #define NAME_MAX_LEN 255
-#define STRBLOCK_SIZE (64 * 1024)	/* bytes of the first block of result strings */
+#define STRBLOCK_SIZE (64 * 1024)	/* bytes of the first block of result strings,
+					 * header included */
 #define STRBLOCK_MAX (8u << 20)		/* and of the largest */
 #define TABLE_STEP (64 * 1024)		/* bytes a small host or edge table grows by */
 
@@ -733,9 +734,13 @@ static char *str_alloc(struct rasflow_analysis *an, size_t n)
 	struct rasflow_ana_strblock *b = an->strs;
 
 	if (b == NULL || b->size - b->used < n) {
-		/* blocks double up to STRBLOCK_MAX: big analyses make few */
-		size_t size = b == NULL ? STRBLOCK_SIZE :
-			      b->size < STRBLOCK_MAX ? b->size * 2 : STRBLOCK_MAX;
+		/* blocks double up to STRBLOCK_MAX: big analyses make few; the
+		 * header counts, so that a block is whole huge pages (its last
+		 * bytes would otherwise fault in a 2 MB page of their own) */
+		size_t total = b == NULL ? STRBLOCK_SIZE :
+			       b->size + sizeof(*b) < STRBLOCK_MAX ? (b->size + sizeof(*b)) * 2 :
+								     STRBLOCK_MAX;
+		size_t size = total - sizeof(*b);
 
 		if (size < n)
 			size = n;
