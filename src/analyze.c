@@ -592,11 +592,13 @@ static int fold_all(struct rasflow_analysis *an)
 	return err;
 }
 
-/* Ask for the cache lines of [p, p + n). */
+/* Ask for the cache lines of [p, p + n), n > 0 (entries are not aligned). */
 static void prefetch_range(const void *p, size_t n)
 {
-	for (size_t o = 0; o < n; o += 64)
-		__builtin_prefetch((const char *)p + o, 1);
+	uintptr_t a = (uintptr_t)p & ~(uintptr_t)63, end = (uintptr_t)p + n;
+
+	for (; a < end; a += 64)
+		__builtin_prefetch((const void *)a, 1);
 }
 
 /* The first index slot a lookup of hash h reads, and the entry it names
