@@ -435,12 +435,33 @@ static char *edge_detail(struct rasflow_analysis *an, const struct rasflow_edge 
 	return rasflow_ana_strndup(an, buf, strlen(buf));
 }
 
+#define CLASSIFY_AHEAD 8
+
+/* The lines of an edge's hosts that classifying it reads (source, roles). */
+static void prefetch_hosts(const struct rasflow_analysis *an, const struct rasflow_edge *e)
+{
+	uint32_t hv[2] = { e->src_host, e->dst_host };
+
+	for (int k = 0; k < 2; k++) {
+		if (hv[k] == RASFLOW_NOHOST)
+			continue;
+		__builtin_prefetch(&an->hosts[hv[k]].source);
+		__builtin_prefetch(&an->hosts[hv[k]].roles);
+	}
+}
+
 int rasflow_ana_classify(struct rasflow_analysis *an)
 {
 	const struct rasflow_ruleset *rs = an->rs;
 
 	for (size_t i = 0; i < an->nedges; i++) {
 		struct rasflow_edge *e = &an->edges[i];
+
+		/* the edges are in the order they were made, so their hosts are
+		 * anywhere: ask for those a few edges ahead */
+		if (i + CLASSIFY_AHEAD < an->nedges)
+			prefetch_hosts(an, &an->edges[i + CLASSIFY_AHEAD]);
+
 		struct rasflow_host *sh = e->src_host != RASFLOW_NOHOST ? &an->hosts[e->src_host] : NULL;
 		struct rasflow_host *dh = e->dst_host != RASFLOW_NOHOST ? &an->hosts[e->dst_host] : NULL;
 		rasflow_roleset sr = sh ? sh->roles : 0, dr = dh ? dh->roles : 0;
