@@ -1280,7 +1280,7 @@ static int sort_findings(struct rasflow_analysis *an)
 	}
 	for (size_t g = 1; g <= NGROUPS; g++)
 		start[g] += start[g - 1];
-	out = malloc(n * sizeof(*out));
+	out = rasflow_vm_alloc(n, sizeof(*out));
 	if (out == NULL)
 		return RASFLOW_ENOMEM;
 	for (size_t i = 0; i < n; i++) {
