@@ -1110,7 +1110,12 @@ static void sort_ranked(const struct rasflow_analysis *an, struct rank_key *keys
 }
 
 /* Put n elements of size sz in order: element order[i] goes to i. Follows
- * the permutation's cycles in place; order[] is used up. */
+ * the permutation's cycles in place; order[] is used up. Each step reads an
+ * element anywhere in the table (a cache miss on a big one), so the walk
+ * asks for the element PERMUTE_AHEAD steps further along its cycle (the
+ * cycle is known: order[] is small enough to stay in the cache). */
+#define PERMUTE_AHEAD 8
+
 static void permute(void *base, size_t sz, uint32_t *order, size_t n, void *spare)
 {
 	char *a = base;
@@ -1120,11 +1125,19 @@ static void permute(void *base, size_t sz, uint32_t *order, size_t n, void *spar
 			continue;
 		memcpy(spare, a + i * sz, sz);
 
-		size_t j = i;
+		size_t j = i, ahead = i;
 
+		for (int d = 0; d < PERMUTE_AHEAD && order[ahead] != i; d++) {
+			ahead = order[ahead];
+			prefetch_range(a + ahead * sz, sz);
+		}
 		while (order[j] != i) {
 			size_t from = order[j];
 
+			if (order[ahead] != i) {	/* the cycle goes on beyond ahead */
+				ahead = order[ahead];
+				prefetch_range(a + ahead * sz, sz);
+			}
 			memcpy(a + j * sz, a + from * sz, sz);
 			order[j] = (uint32_t)j;
 			j = from;
