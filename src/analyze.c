@@ -72,8 +72,8 @@ struct rasflow_analysis *rasflow_analysis_new(const struct rasflow_ruleset *rs,
 		an->o.max_edges = DEFAULT_MAX_EDGES;
 	an->nhslots = 1024;
 	an->neslots = 1024;
-	an->hslots = calloc(an->nhslots, sizeof(*an->hslots));
-	an->eslots = calloc(an->neslots, sizeof(*an->eslots));
+	an->hslots = rasflow_vm_zalloc(an->nhslots, sizeof(*an->hslots));
+	an->eslots = rasflow_vm_zalloc(an->neslots, sizeof(*an->eslots));
 	an->rstat = calloc(rs->nrules ? rs->nrules : 1, sizeof(*an->rstat));
 	if (an->hslots == NULL || an->eslots == NULL || an->rstat == NULL) {
 		rasflow_analysis_free(an);
@@ -135,9 +135,9 @@ void rasflow_analysis_free(struct rasflow_analysis *an)
 	free(an->cap.files);
 	free(an->cap.warnings);
 	rasflow_vm_free(&an->ha);
-	free(an->hslots);
+	rasflow_vm_zfree(an->hslots, an->nhslots, sizeof(*an->hslots));
 	rasflow_vm_free(&an->ea);
-	free(an->eslots);
+	rasflow_vm_zfree(an->eslots, an->neslots, sizeof(*an->eslots));
 	free(an->findings);
 	free(an->rstat);
 	free(an);
@@ -169,7 +169,7 @@ static int slots_grow(struct rasflow_ana_slot **slots, size_t *n, size_t used)
 	for (size_t i = 0; i < *n; i++)
 		if ((*slots)[i].idx != 0)
 			slot_put(s, m, (*slots)[i].hash, (*slots)[i].idx - 1);
-	free(*slots);
+	rasflow_vm_zfree(*slots, *n, sizeof(**slots));
 	*slots = s;
 	*n = m;
 	return 0;
@@ -1235,7 +1235,7 @@ static int sort_tables(struct rasflow_analysis *an)
 	free(moved);
 	free(order);
 	/* hash chains are stale now; edges are not looked up after this */
-	free(an->eslots);
+	rasflow_vm_zfree(an->eslots, an->neslots, sizeof(*an->eslots));
 	an->eslots = NULL;
 	return 0;
 }

@@ -601,7 +601,7 @@ static bool grow(struct rasflow_flowtab *t)
 	for (size_t i = 0; i < t->nidx; i++)
 		if (t->idx[i].slot != 0)
 			idx_insert(ni, n, t->idx[i].hash, t->idx[i].slot);
-	free(t->idx);
+	rasflow_vm_zfree(t->idx, t->nidx, sizeof(*t->idx));
 	t->idx = ni;
 	t->nidx = n;
 	update_bytes(t);
@@ -1278,7 +1278,7 @@ struct rasflow_flowtab *rasflow_flowtab_new(const struct rasflow_flowtab_opts *o
 	    !rasflow_vm_reserve(&t->qa, (t->o.max_flows + 1) * sizeof(*t->qseq),
 			huge ? CHUNK : page, huge)) {
 		rasflow_vm_free(&t->fa);
-		free(t->idx);
+		rasflow_vm_zfree(t->idx, t->nidx, sizeof(*t->idx));
 		free(t);
 		return NULL;
 	}
@@ -1319,7 +1319,7 @@ void rasflow_flowtab_free(struct rasflow_flowtab *t)
 		free(t->qfree);
 		t->qfree = n;
 	}
-	free(t->idx);
+	rasflow_vm_zfree(t->idx, t->nidx, sizeof(*t->idx));
 	free(t);
 }
 

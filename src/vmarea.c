@@ -76,11 +76,49 @@ void *rasflow_vm_alloc(size_t n, size_t size)
 	return p;
 }
 
+/* Bytes mapped for a zeroed block of `bytes` from a CHUNK up. */
+static size_t zbytes(size_t bytes)
+{
+	return (bytes + RASFLOW_VM_CHUNK - 1) / RASFLOW_VM_CHUNK * RASFLOW_VM_CHUNK;
+}
+
+/* From a CHUNK up, a mapping of its own, trimmed to CHUNK alignment: fresh
+ * pages read as zero, so nothing is written before use (a memset would
+ * zero every page a second time after the kernel). */
 void *rasflow_vm_zalloc(size_t n, size_t size)
 {
-	void *p = rasflow_vm_alloc(n, size);
+	size_t bytes, len;
+	char *m, *p;
 
-	if (p != NULL)
-		memset(p, 0, n * size);
+	if (size != 0 && n > SIZE_MAX / size)
+		return NULL;
+	bytes = n * size;
+	if (bytes < RASFLOW_VM_CHUNK)
+		return calloc(1, bytes ? bytes : 1);
+	len = zbytes(bytes);
+	m = mmap(NULL, len + RASFLOW_VM_CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		 -1, 0);
+	if (m == MAP_FAILED)
+		return NULL;
+	p = (char *)(((uintptr_t)m + RASFLOW_VM_CHUNK - 1) & ~(uintptr_t)(RASFLOW_VM_CHUNK - 1));
+	if (p > m)
+		munmap(m, (size_t)(p - m));
+	if (p + len < m + len + RASFLOW_VM_CHUNK)
+		munmap(p + len, (size_t)(m + len + RASFLOW_VM_CHUNK - (p + len)));
+#ifdef MADV_HUGEPAGE
+	madvise(p, len, MADV_HUGEPAGE);		/* a hint: failure changes nothing */
+#endif
 	return p;
+}
+
+void rasflow_vm_zfree(void *p, size_t n, size_t size)
+{
+	size_t bytes = n * size;
+
+	if (p == NULL)
+		return;
+	if (bytes < RASFLOW_VM_CHUNK)
+		free(p);
+	else
+		munmap(p, zbytes(bytes));
 }

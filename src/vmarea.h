@@ -36,11 +36,14 @@ bool rasflow_vm_grow(struct rasflow_vmarea *a);
 void rasflow_vm_free(struct rasflow_vmarea *a);
 
 /* n entries of size bytes for a big array that is made whole, not grown
- * (a hash index, sort keys, a string block; free() it). From a CHUNK up,
- * CHUNK-aligned with huge pages asked for: 4 MiB in 4 KiB pages is 1,024
- * page faults, each dear on a VM (docs/performance.md). NULL when out of
- * memory. rasflow_vm_zalloc zeroes them. */
+ * (sort keys, a string block; free() it). From a CHUNK up, CHUNK-aligned
+ * with huge pages asked for: 4 MiB in 4 KiB pages is 1,024 page faults,
+ * each dear on a VM (docs/performance.md). NULL when out of memory. */
 void *rasflow_vm_alloc(size_t n, size_t size);
+
+/* The same, zeroed (a hash index), and freed with rasflow_vm_zfree and the
+ * same n and size (NULL is fine). */
 void *rasflow_vm_zalloc(size_t n, size_t size);
+void rasflow_vm_zfree(void *p, size_t n, size_t size);
 
 #endif
