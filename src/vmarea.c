@@ -1,4 +1,4 @@
-/* vmarea.c — tables that grow in place (vmarea.h). */
+/* vmarea.c — tables that grow in place, and big blocks (vmarea.h). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,28 +58,28 @@ void rasflow_vm_free(struct rasflow_vmarea *a)
 	a->reserved = a->committed = 0;
 }
 
+/* bytes rounded up to whole CHUNKs: what a big block takes. */
+static size_t whole_chunks(size_t bytes)
+{
+	return (bytes + RASFLOW_VM_CHUNK - 1) / RASFLOW_VM_CHUNK * RASFLOW_VM_CHUNK;
+}
+
 void *rasflow_vm_alloc(size_t n, size_t size)
 {
 	void *p;
 
-	if (size != 0 && n > SIZE_MAX / size)
-		return NULL;
+	if (size != 0 && n > (SIZE_MAX - 2 * RASFLOW_VM_CHUNK) / size)
+		return NULL;			/* also no room to round up */
 	size *= n;
 	if (size < RASFLOW_VM_CHUNK)
 		return malloc(size ? size : 1);
-	size = (size + RASFLOW_VM_CHUNK - 1) / RASFLOW_VM_CHUNK * RASFLOW_VM_CHUNK;
+	size = whole_chunks(size);
 	if (posix_memalign(&p, RASFLOW_VM_CHUNK, size) != 0)
 		return NULL;
 #ifdef MADV_HUGEPAGE
 	madvise(p, size, MADV_HUGEPAGE);	/* a hint: failure changes nothing */
 #endif
 	return p;
-}
-
-/* Bytes mapped for a zeroed block of `bytes` from a CHUNK up. */
-static size_t zbytes(size_t bytes)
-{
-	return (bytes + RASFLOW_VM_CHUNK - 1) / RASFLOW_VM_CHUNK * RASFLOW_VM_CHUNK;
 }
 
 /* From a CHUNK up, a mapping of its own, trimmed to CHUNK alignment: fresh
@@ -90,12 +90,12 @@ void *rasflow_vm_zalloc(size_t n, size_t size)
 	size_t bytes, len;
 	char *m, *p;
 
-	if (size != 0 && n > SIZE_MAX / size)
-		return NULL;
+	if (size != 0 && n > (SIZE_MAX - 2 * RASFLOW_VM_CHUNK) / size)
+		return NULL;			/* also no room to round up */
 	bytes = n * size;
 	if (bytes < RASFLOW_VM_CHUNK)
 		return calloc(1, bytes ? bytes : 1);
-	len = zbytes(bytes);
+	len = whole_chunks(bytes);
 	m = mmap(NULL, len + RASFLOW_VM_CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 		 -1, 0);
 	if (m == MAP_FAILED)
@@ -120,5 +120,5 @@ void rasflow_vm_zfree(void *p, size_t n, size_t size)
 	if (bytes < RASFLOW_VM_CHUNK)
 		free(p);
 	else
-		munmap(p, zbytes(bytes));
+		munmap(p, whole_chunks(bytes));
 }

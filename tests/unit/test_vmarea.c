@@ -92,4 +92,7 @@ Test(vmarea, sizes_that_overflow_are_refused)
 	cr_expect_null(rasflow_vm_alloc(SIZE_MAX / 2, 4));
 	cr_expect_null(rasflow_vm_zalloc(SIZE_MAX / 2, 4));
 	cr_expect_null(rasflow_vm_zalloc((size_t)1 << 62, 1), "no address space that big");
+	/* the product fits, rounding it up to 2 MiB would not */
+	cr_expect_null(rasflow_vm_alloc(1, SIZE_MAX - 5));
+	cr_expect_null(rasflow_vm_zalloc(1, SIZE_MAX - 5));
 }
