@@ -150,7 +150,6 @@ struct rasflow_flowtab {
 	size_t allocated;			/* flow slots usable so far */
 	size_t fresh;				/* slots 1..fresh have been handed out once */
 	uint32_t free_list;			/* ended flows' slots, linked through free_next */
-	uint32_t *chunk_live;			/* huge flow arrays: flows in use per CHUNK of fa */
 	uint64_t next_id;
 	rasflow_ts now;				/* latest packet time seen */
 	rasflow_ts next_sweep;
@@ -175,29 +174,6 @@ static inline bool is_icmp(uint8_t proto)
 static inline struct rasflow_flow *at(const struct rasflow_flowtab *t, uint32_t s)
 {
 	return t->flows + (s - 1);
-}
-
-/* The CHUNKs of the flow array f lies in: [*first, *last] (one, or two for
- * a flow across a boundary). */
-static inline void chunk_span(const struct rasflow_flowtab *t, const struct rasflow_flow *f,
-			      size_t *first, size_t *last)
-{
-	size_t o = (size_t)((const char *)f - t->fa.base);
-
-	*first = o / CHUNK;
-	*last = (o + sizeof(*f) - 1) / CHUNK;
-}
-
-/* Count f in or out of the CHUNKs it lies in. */
-static inline void chunk_count(struct rasflow_flowtab *t, const struct rasflow_flow *f, int d)
-{
-	size_t first, last;
-
-	if (!t->chunk_live)
-		return;
-	chunk_span(t, f, &first, &last);
-	for (size_t c = first; c <= last; c++)
-		t->chunk_live[c] += (uint32_t)d;
 }
 
 static inline void prefetch_w(const void *p)
@@ -542,7 +518,6 @@ static void end_flow(struct rasflow_flowtab *t, struct rasflow_flow *f, enum ras
 	retire(t, f, why);
 	f->free_next = t->free_list;
 	t->free_list = f->slot;
-	chunk_count(t, f, -1);
 }
 
 /* The least recently touched flow of class c, or NULL. */
@@ -656,7 +631,6 @@ static struct rasflow_flow *alloc_flow(struct rasflow_flowtab *t)
 	}
 	memset(f, 0, sizeof(*f));
 	f->slot = s;
-	chunk_count(t, f, 1);
 	return f;
 }
 
@@ -682,7 +656,6 @@ static struct rasflow_flow *new_flow(struct rasflow_flowtab *t, uint32_t h, uint
 	if (!q_append(t, f->end_state, f->slot)) {
 		f->free_next = t->free_list;	/* no memory for its queue entry */
 		t->free_list = f->slot;
-		chunk_count(t, f, -1);
 		t->st.nomem++;
 		return NULL;
 	}
@@ -1160,17 +1133,21 @@ void rasflow_flowtab_expire(struct rasflow_flowtab *t, rasflow_ts now)
 	}
 }
 
-/* Give the memory of chunks [from, to) of the flow array back to the
- * kernel when no flow lives there (the flush: the table is emptying, and
- * what the hooks build meanwhile gets those pages, already in use by the
- * process, instead of fresh ones). Flow slots there read as zero again. */
-static void release_chunks(struct rasflow_flowtab *t, size_t from, size_t to)
+/* The flush has ended every flow in the first `end` bytes of the flow
+ * array: give the CHUNKs wholly inside them, from chunk `done` on, back to
+ * the kernel (what the hooks build meanwhile gets those pages, already in
+ * use by the process, instead of fresh ones; flow slots there read as zero
+ * again). Only big tables, whose array steps by CHUNKs. Returns the chunks
+ * given back so far. */
+static size_t release_below(struct rasflow_flowtab *t, size_t done, size_t end)
 {
-	if (!t->chunk_live)
-		return;
-	for (size_t c = from; c < to && (c + 1) * CHUNK <= t->fa.committed; c++)
-		if (t->chunk_live[c] == 0)
-			madvise(t->fa.base + c * CHUNK, CHUNK, MADV_DONTNEED);
+	if (!t->fa.huge)
+		return done;
+	if (end > t->fa.committed)
+		end = t->fa.committed;
+	for (; (done + 1) * CHUNK <= end; done++)
+		madvise(t->fa.base + done * CHUNK, CHUNK, MADV_DONTNEED);
+	return done;
 }
 
 /* Empty the class queues at once (every entry is stale: no flow is left).
@@ -1202,25 +1179,21 @@ static void q_clear(struct rasflow_flowtab *t)
  * at the end, and the slots are handed out again from the first. */
 void rasflow_flowtab_flush(struct rasflow_flowtab *t, enum rasflow_flow_end why)
 {
-	release_chunks(t, 0, t->fa.committed / CHUNK);
+	size_t released = 0;		/* chunks given back */
+
 	for (size_t s = 1; s <= t->fresh; s++) {
 		struct rasflow_flow *f = at(t, (uint32_t)s);
 
-		if (f->id == 0)
-			continue;	/* free */
-		if (why == RASFLOW_END_EVICTED)
-			t->st.evicted++;
-		else if (why == RASFLOW_END_TIMEOUT)
-			t->st.expired++;
-		retire(t, f, why);
-		if (t->chunk_live) {
-			size_t first, last;
-
-			chunk_count(t, f, -1);
-			chunk_span(t, f, &first, &last);
-			release_chunks(t, first, last + 1);
+		if (f->id != 0) {	/* else free */
+			if (why == RASFLOW_END_EVICTED)
+				t->st.evicted++;
+			else if (why == RASFLOW_END_TIMEOUT)
+				t->st.expired++;
+			retire(t, f, why);
 		}
+		released = release_below(t, released, s * sizeof(*f));
 	}
+	release_below(t, released, t->fa.committed);
 	q_clear(t);
 	memset(t->idx, 0, t->nidx * sizeof(*t->idx));
 	t->free_list = 0;
@@ -1284,8 +1257,6 @@ struct rasflow_flowtab *rasflow_flowtab_new(const struct rasflow_flowtab_opts *o
 	}
 	t->flows = (struct rasflow_flow *)t->fa.base;
 	t->qseq = (uint32_t *)t->qa.base;
-	if (huge)	/* without it the flush keeps the memory: no harm */
-		t->chunk_live = calloc(t->fa.reserved / CHUNK + 1, sizeof(*t->chunk_live));
 	t->tmo[TC_SYN] = (rasflow_ts)t->o.to.syn * 1000000;
 	t->tmo[TC_EST] = (rasflow_ts)t->o.to.established * 1000000;
 	t->tmo[TC_CLOSING] = (rasflow_ts)t->o.to.closing * 1000000;
@@ -1302,7 +1273,6 @@ void rasflow_flowtab_free(struct rasflow_flowtab *t)
 		return;
 	rasflow_vm_free(&t->fa);
 	rasflow_vm_free(&t->qa);
-	free(t->chunk_live);
 	for (int c = 0; c < TC_COUNT; c++) {
 		struct qblock *b = t->q[c].head;
 
