@@ -191,7 +191,7 @@ static int table_room(struct rasflow_vmarea *a, size_t used, size_t *alloc, size
 		return 0;
 	if (used >= cap || used >= RASFLOW_NOHOST - 1)
 		goto full;
-	if (a->map == NULL) {
+	if (a->base == NULL) {
 		bool huge = cap * sz >= 2 * RASFLOW_VM_CHUNK;
 
 		if (!rasflow_vm_reserve(a, cap * sz, huge ? RASFLOW_VM_CHUNK : TABLE_STEP, huge))

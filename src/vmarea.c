@@ -6,26 +6,35 @@
 
 #include "vmarea.h"
 
+/* A mapping of len bytes starting at a multiple of align (0: anywhere):
+ * mapped with align bytes to spare, then trimmed of the unaligned head and
+ * of the tail, so that it is exactly [p, p + len). NULL when refused. */
+static char *map_aligned(size_t len, size_t align, int prot, int flags)
+{
+	char *m = mmap(NULL, len + align, prot, flags, -1, 0), *p;
+
+	if (m == MAP_FAILED)
+		return NULL;
+	if (align == 0)
+		return m;
+	p = (char *)(((uintptr_t)m + align - 1) & ~(uintptr_t)(align - 1));
+	if (p > m)
+		munmap(m, (size_t)(p - m));
+	if (p + len < m + len + align)
+		munmap(p + len, (size_t)(m + len + align - (p + len)));
+	return p;
+}
+
 bool rasflow_vm_reserve(struct rasflow_vmarea *a, size_t want, size_t step, bool huge)
 {
-	size_t align = huge ? RASFLOW_VM_CHUNK : 0;
-
 	a->step = step;
 	a->huge = huge;
 	a->committed = 0;
 	want = (want + step - 1) / step * step;
 	for (;;) {
-		void *m = mmap(NULL, want + align, PROT_NONE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-
-		if (m != MAP_FAILED) {
-			uintptr_t p = (uintptr_t)m;
-
-			if (align)
-				p = (p + align - 1) & ~(uintptr_t)(align - 1);
-			a->map = m;
-			a->map_bytes = want + align;
-			a->base = (char *)p;
+		a->base = map_aligned(want, huge ? RASFLOW_VM_CHUNK : 0, PROT_NONE,
+				      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE);
+		if (a->base != NULL) {
 			a->reserved = want;
 			return true;
 		}
@@ -51,9 +60,8 @@ bool rasflow_vm_grow(struct rasflow_vmarea *a)
 
 void rasflow_vm_free(struct rasflow_vmarea *a)
 {
-	if (a->map)
-		munmap(a->map, a->map_bytes);
-	a->map = NULL;
+	if (a->base)
+		munmap(a->base, a->reserved);
 	a->base = NULL;
 	a->reserved = a->committed = 0;
 }
@@ -82,13 +90,13 @@ void *rasflow_vm_alloc(size_t n, size_t size)
 	return p;
 }
 
-/* From a CHUNK up, a mapping of its own, trimmed to CHUNK alignment: fresh
- * pages read as zero, so nothing is written before use (a memset would
- * zero every page a second time after the kernel). */
+/* From a CHUNK up, a mapping of its own: fresh pages read as zero, so
+ * nothing is written before use (a memset would zero every page a second
+ * time after the kernel). */
 void *rasflow_vm_zalloc(size_t n, size_t size)
 {
 	size_t bytes, len;
-	char *m, *p;
+	char *p;
 
 	if (size != 0 && n > (SIZE_MAX - 2 * RASFLOW_VM_CHUNK) / size)
 		return NULL;			/* also no room to round up */
@@ -96,17 +104,10 @@ void *rasflow_vm_zalloc(size_t n, size_t size)
 	if (bytes < RASFLOW_VM_CHUNK)
 		return calloc(1, bytes ? bytes : 1);
 	len = whole_chunks(bytes);
-	m = mmap(NULL, len + RASFLOW_VM_CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		 -1, 0);
-	if (m == MAP_FAILED)
-		return NULL;
-	p = (char *)(((uintptr_t)m + RASFLOW_VM_CHUNK - 1) & ~(uintptr_t)(RASFLOW_VM_CHUNK - 1));
-	if (p > m)
-		munmap(m, (size_t)(p - m));
-	if (p + len < m + len + RASFLOW_VM_CHUNK)
-		munmap(p + len, (size_t)(m + len + RASFLOW_VM_CHUNK - (p + len)));
+	p = map_aligned(len, RASFLOW_VM_CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
 #ifdef MADV_HUGEPAGE
-	madvise(p, len, MADV_HUGEPAGE);		/* a hint: failure changes nothing */
+	if (p != NULL)
+		madvise(p, len, MADV_HUGEPAGE);	/* a hint: failure changes nothing */
 #endif
 	return p;
 }

@@ -22,9 +22,7 @@
 #define RASFLOW_VM_CHUNK ((size_t)2 << 20)	/* huge page size: the step of huge areas */
 
 struct rasflow_vmarea {
-	char *base;				/* CHUNK-aligned when huge */
-	void *map;				/* the mapping: map_bytes from map */
-	size_t map_bytes;
+	char *base;				/* the mapping, CHUNK-aligned when huge; NULL: none */
 	size_t reserved, committed;		/* bytes from base */
 	size_t step;
 	bool huge;				/* steps are CHUNKs: ask for huge pages */
