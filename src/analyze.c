@@ -420,7 +420,7 @@ static int note_hosts(struct rasflow_analysis *an, const struct rasflow_ana_pend
 			h->first_sent = ts_min(h->first_sent, f->first[RASFLOW_DIR_FWD]);
 			h->last_sent = ts_max(h->last_sent, f->last[RASFLOW_DIR_FWD]);
 		}
-		h->first_seen = ts_min(h->first_seen, ts_min(f->first[0], f->first[1]));
+		h->first_seen = ts_min(h->first_seen, rasflow_flow_start(f));
 		h->last_seen = ts_max(h->last_seen, ts_max(f->last[0], f->last[1]));
 		if (f->proto == 112 && f->pkts[RASFLOW_DIR_FWD]) {
 			rasflow_ts t = f->first[RASFLOW_DIR_FWD];
@@ -453,7 +453,7 @@ static int note_hosts(struct rasflow_analysis *an, const struct rasflow_ana_pend
 		h->first_sent = ts_min(h->first_sent, f->first[RASFLOW_DIR_REV]);
 		h->last_sent = ts_max(h->last_sent, f->last[RASFLOW_DIR_REV]);
 	}
-	h->first_seen = ts_min(h->first_seen, ts_min(f->first[0], f->first[1]));
+	h->first_seen = ts_min(h->first_seen, rasflow_flow_start(f));
 	h->last_seen = ts_max(h->last_seen, ts_max(f->last[0], f->last[1]));
 
 	/* Listening evidence: the responder answered on its port. Flows whose
@@ -516,7 +516,7 @@ static int fold(struct rasflow_analysis *an, const struct rasflow_ana_pending *p
 		return 0;
 
 	struct rasflow_edge *e = &an->edges[ei];
-	rasflow_ts first = ts_min(ts_min(f->first[0], f->first[1]), f->icmp_first);
+	rasflow_ts first = ts_min(rasflow_flow_start(f), f->icmp_first);
 	rasflow_ts last = ts_max(ts_max(f->last[0], f->last[1]), f->icmp_first);
 
 	e->src_host = si;

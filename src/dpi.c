@@ -121,12 +121,10 @@ static void release(struct rasflow_dpi *d, struct rasflow_flow *f)
 static void report_names(struct rasflow_dpi *d, struct rasflow_flow *f, struct dpi_flow *df)
 {
 	const char *name = df->nf.host_server_name;
-	rasflow_ts since = f->first[RASFLOW_DIR_FWD];	/* the flow's first packet */
+	rasflow_ts since = rasflow_flow_start(f);
 
 	if (d->opts.on_name == NULL || name[0] == '\0')
 		return;
-	if (since == 0 || (f->first[RASFLOW_DIR_REV] != 0 && f->first[RASFLOW_DIR_REV] < since))
-		since = f->first[RASFLOW_DIR_REV];
 	if (df->nf.detected_protocol_stack[0] == NDPI_PROTOCOL_DNS ||
 	    df->nf.detected_protocol_stack[1] == NDPI_PROTOCOL_DNS) {
 		struct rasflow_addr a;

@@ -95,6 +95,15 @@ struct rasflow_flow {
 	struct rasflow_addr icmp_from;	/* who sent the first one (target or a router) */
 };
 
+/* Time of the flow's first packet, either way; 0 when it has none (a flow
+ * made by an ICMP error). */
+static inline rasflow_ts rasflow_flow_start(const struct rasflow_flow *f)
+{
+	rasflow_ts a = f->first[0], b = f->first[1];
+
+	return a == 0 || (b != 0 && b < a) ? b : a;
+}
+
 /* Callbacks; any may be NULL. `user` is passed back unchanged. */
 struct rasflow_flow_hooks {
 	void *user;

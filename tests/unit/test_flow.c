@@ -899,3 +899,19 @@ Test(flow, ipv6_flow)
 	assert_ends(f, "fd00::1", 50080, "fd00::2", 443);
 	cr_assert_eq(f->synack, 1);
 }
+
+Test(flow, start_is_the_first_packet_either_way)
+{
+	struct rasflow_flow f;
+
+	memset(&f, 0, sizeof(f));
+	cr_expect_eq(rasflow_flow_start(&f), 0, "made by an ICMP error: no packet");
+	f.first[RASFLOW_DIR_REV] = T0 + 5;
+	cr_expect_eq(rasflow_flow_start(&f), T0 + 5, "only the responder spoke");
+	f.first[RASFLOW_DIR_FWD] = T0 + 7;
+	cr_expect_eq(rasflow_flow_start(&f), T0 + 5, "the reply was captured first");
+	f.first[RASFLOW_DIR_FWD] = T0 + 2;
+	cr_expect_eq(rasflow_flow_start(&f), T0 + 2);
+	f.first[RASFLOW_DIR_REV] = 0;
+	cr_expect_eq(rasflow_flow_start(&f), T0 + 2, "one way");
+}
