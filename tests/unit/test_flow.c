@@ -692,6 +692,44 @@ Test(flow, lru_order_survives_many_touches, .init = setup_cap100)
 	}
 }
 
+/* Queue blocks come from an area reserved for the most the queues can hold
+ * at once (flow.c, QBLOCKS_MAX). Many live flows, each touched over and
+ * over, fill the queues with stale entries up to their bound before each
+ * compaction. A block refused there would leave touches unrecorded (the
+ * LRU order wrong) and then new flows without a queue entry (dropped).
+ * 20,000 flows keep the area in 4 KiB steps, so its size is what the bound
+ * says, not a whole 2 MB. */
+Test(flow, queue_blocks_suffice_at_the_bound)
+{
+	struct rasflow_flowtab_opts o;
+	struct rasflow_pkt p = mk("10.0.0.1", 0, "10.0.0.2", 53, UDP, 0, 10);
+	enum { N = 20000, ROUNDS = 12 };
+	rasflow_ts ts = T0;
+
+	rasflow_flowtab_default_opts(&o);
+	o.max_flows = N;
+	setup_with(&o, NULL);
+	rec.want_first = 0;
+	for (int r = 0; r < ROUNDS; r++)
+		for (int i = 0; i < N; i++) {
+			/* the last round touches them in reverse */
+			p.sport = (uint16_t)(1024 + (r == ROUNDS - 1 ? N - 1 - i : i));
+			cr_assert_not_null(rasflow_flowtab_packet(tab, &p, ts++),
+					   "round %d flow %d: packet dropped", r, i);
+		}
+	cr_assert_eq(st()->nomem, 0);
+	cr_assert_eq(st()->created, N);
+	/* new flows evict the old ones in the order of their last touch */
+	p = mk("10.0.0.3", 0, "10.0.0.2", 53, UDP, 0, 10);
+	for (int i = 0; i < 64; i++) {
+		p.sport = (uint16_t)(1024 + i);
+		cr_assert_not_null(rasflow_flowtab_packet(tab, &p, ts++), "new flow %d dropped", i);
+	}
+	cr_assert_eq(rec.why[RASFLOW_END_EVICTED], 64);
+	for (int k = 0; k < 64; k++)
+		cr_assert_eq(rec.end_order[k], (uint64_t)(N - k), "eviction %d", k);
+}
+
 /* The flush walks the flow array: slot order, not the order of last
  * activity (flow 1 was touched last) nor of creation (flow 4 took the slot
  * flow 2 left). */
