@@ -742,7 +742,11 @@ static char *str_alloc(struct rasflow_analysis *an, size_t n)
 		size_t total = b == NULL ? STRBLOCK_SIZE :
 			       b->size + sizeof(*b) < STRBLOCK_MAX ? (b->size + sizeof(*b)) * 2 :
 								     STRBLOCK_MAX;
-		size_t size = total - sizeof(*b);
+		size_t size;
+
+		if (total >= RASFLOW_VM_BIG && total < RASFLOW_VM_CHUNK)
+			total = RASFLOW_VM_CHUNK;	/* it takes a whole huge page */
+		size = total - sizeof(*b);
 
 		if (size < n)
 			size = n;
@@ -784,7 +788,7 @@ int rasflow_ana_reserve_findings(struct rasflow_analysis *an, size_t more)
 	 * ones realloc maps (127,164 findings: 2,200 page faults). */
 	if (n > SIZE_MAX / sizeof(*p))
 		return RASFLOW_ENOMEM;
-	if (n * sizeof(*p) < RASFLOW_VM_CHUNK) {
+	if (n * sizeof(*p) < RASFLOW_VM_BIG) {
 		p = realloc(an->findings, n * sizeof(*p));
 	} else {
 		p = rasflow_vm_alloc(n, sizeof(*p));

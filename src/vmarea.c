@@ -79,7 +79,7 @@ void *rasflow_vm_alloc(size_t n, size_t size)
 	if (size != 0 && n > (SIZE_MAX - 2 * RASFLOW_VM_CHUNK) / size)
 		return NULL;			/* also no room to round up */
 	size *= n;
-	if (size < RASFLOW_VM_CHUNK)
+	if (size < RASFLOW_VM_BIG)
 		return malloc(size ? size : 1);
 	size = whole_chunks(size);
 	if (posix_memalign(&p, RASFLOW_VM_CHUNK, size) != 0)
@@ -90,7 +90,7 @@ void *rasflow_vm_alloc(size_t n, size_t size)
 	return p;
 }
 
-/* From a CHUNK up, a mapping of its own: fresh pages read as zero, so
+/* From RASFLOW_VM_BIG up, a mapping of its own: fresh pages read as zero, so
  * nothing is written before use (a memset would zero every page a second
  * time after the kernel). */
 void *rasflow_vm_zalloc(size_t n, size_t size)
@@ -101,7 +101,7 @@ void *rasflow_vm_zalloc(size_t n, size_t size)
 	if (size != 0 && n > (SIZE_MAX - 2 * RASFLOW_VM_CHUNK) / size)
 		return NULL;			/* also no room to round up */
 	bytes = n * size;
-	if (bytes < RASFLOW_VM_CHUNK)
+	if (bytes < RASFLOW_VM_BIG)
 		return calloc(1, bytes ? bytes : 1);
 	len = whole_chunks(bytes);
 	p = map_aligned(len, RASFLOW_VM_CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
@@ -118,7 +118,7 @@ void rasflow_vm_zfree(void *p, size_t n, size_t size)
 
 	if (p == NULL)
 		return;
-	if (bytes < RASFLOW_VM_CHUNK)
+	if (bytes < RASFLOW_VM_BIG)
 		free(p);
 	else
 		munmap(p, whole_chunks(bytes));

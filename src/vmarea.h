@@ -21,6 +21,10 @@
 
 #define RASFLOW_VM_CHUNK ((size_t)2 << 20)	/* huge page size: the step of huge areas */
 
+/* Whole blocks from this size up are whole huge pages: one fault and 2 MiB
+ * zeroed cost less here than 256 faults of 4 KiB (docs/performance.md). */
+#define RASFLOW_VM_BIG (RASFLOW_VM_CHUNK / 2)
+
 struct rasflow_vmarea {
 	char *base;				/* the mapping, CHUNK-aligned when huge; NULL: none */
 	size_t reserved, committed;		/* bytes from base */
@@ -40,9 +44,10 @@ bool rasflow_vm_grow(struct rasflow_vmarea *a);
 void rasflow_vm_free(struct rasflow_vmarea *a);
 
 /* n entries of size bytes for a big array that is made whole, not grown
- * (sort keys, a string block; free() it). From a CHUNK up, CHUNK-aligned
- * with huge pages asked for: 4 MiB in 4 KiB pages is 1,024 page faults,
- * each dear on a VM (docs/performance.md). NULL when out of memory. */
+ * (sort keys, a string block; free() it). From RASFLOW_VM_BIG up, whole
+ * CHUNKs, CHUNK-aligned with huge pages asked for: 4 MiB in 4 KiB pages is
+ * 1,024 page faults, each dear on a VM (docs/performance.md). NULL when out
+ * of memory. */
 void *rasflow_vm_alloc(size_t n, size_t size);
 
 /* The same, zeroed (a hash index), and freed with rasflow_vm_zfree and the

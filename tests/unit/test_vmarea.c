@@ -65,7 +65,7 @@ Test(vmarea, blocks_are_new_each_time)
 Test(vmarea, small_blocks_come_from_the_heap_zeroed)
 {
 	/* freed with free() inside zfree: a mismatch would show under ASan */
-	for (size_t n = 1; n < RASFLOW_VM_CHUNK; n *= 7) {
+	for (size_t n = 1; n < RASFLOW_VM_BIG; n *= 7) {
 		unsigned char *p = rasflow_vm_zalloc(n, 1);
 
 		cr_assert_not_null(p);
