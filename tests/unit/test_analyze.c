@@ -770,6 +770,59 @@ Test(missing, silent_stopped_and_absent_hosts)
 	cr_expect_eq(rasflow_analysis_rules(an)[rule_idx("brk-rdsh")].state, RASFLOW_RS_MISSING);
 }
 
+/* A big analysis takes other paths through its findings (analyze.c): the
+ * array in huge pages from 1 MiB up, copied when the missing findings make
+ * it grow, and sorted by moving findings only when some are out of group
+ * order (here the missing errors come after 20,000 notices). The result
+ * must be what a small analysis gives: every finding whole, in order. */
+Test(missing, many_findings_keep_their_text_and_order)
+{
+	enum { N = 20000 };	/* 20,000 x 72 bytes: over 1 MiB */
+	const struct rasflow_finding *fv;
+	const struct rasflow_edge *ev;
+	size_t n, ne, notices = 0;
+	char a[32], ab[RASFLOW_ADDR_STRLEN];
+
+	use_site("10.0.0.10 broker cb1\n10.0.1.11 rdsh rdsh1\n10.0.1.13 rdsh rdsh3\n");
+	start();
+	feed(EST, "10.0.1.11", "10.0.0.10", 20003, 250, 49);
+	feed(EST, "10.0.0.10", "10.0.1.11", 30004, 250, 49);
+	for (int i = 0; i < N; i++) {
+		snprintf(a, sizeof(a), "10.7.%d.%d", i / 200, i % 200 + 1);
+		feed(EST, a, "10.8.0.1", 20005, 250, 5);
+	}
+	finish_span(300);
+
+	fv = rasflow_analysis_findings(an, &n);
+	ev = rasflow_analysis_edges(an, &ne);
+	cr_assert_eq(count_findings(RASFLOW_FIND_UNEXPECTED, NULL), N);
+	cr_assert_eq(count_findings(RASFLOW_FIND_MISSING, NULL), 2, "rdsh3, both ways");
+	cr_assert_eq(n, N + 2);
+	for (size_t i = 0; i < n; i++) {
+		const struct rasflow_finding *f = &fv[i];
+
+		if (i > 0)
+			cr_assert(fv[i - 1].severity < f->severity ||
+					  (fv[i - 1].severity == f->severity && fv[i - 1].kind <= f->kind),
+				  "finding %zu out of order", i);
+		if (f->kind != RASFLOW_FIND_UNEXPECTED)
+			continue;
+		/* its own edge, and a message that starts with its source */
+		cr_assert(f->edge >= 0 && (size_t)f->edge < ne && f->has_src);
+		cr_assert_eq(rasflow_addr_cmp(&ev[f->edge].src, &f->src), 0);
+		rasflow_addr_str(&f->src, ab);
+		cr_assert_eq(strncmp(f->message, ab, strlen(ab)), 0, "%s: %s", ab, f->message);
+		cr_assert_not_null(strstr(f->message, "no rule of the matrix allows this"));
+		if (notices++ > 0)
+			cr_assert_lt(rasflow_addr_cmp(&fv[i - 1].src, &f->src), 0, "sources in order");
+	}
+	cr_expect_eq(fv[0].kind, RASFLOW_FIND_MISSING);
+	cr_expect_str_eq(finding_for(RASFLOW_FIND_MISSING, "brk-rdsh", "10.0.1.13", false)->message,
+			 "rdsh rdsh3 (10.0.1.13) received no brk-rdsh traffic (tcp,udp/30004) from "
+			 "any broker in the last 60 s of the capture; it does not appear in the "
+			 "capture at all — check that the broker hosts are configured to use it");
+}
+
 Test(missing, broker_not_contacted_is_named_in_dst)
 {
 	use_site("10.0.0.10 broker cb1\n10.0.0.11 broker cb2\n10.0.1.11 rdsh rdsh1\n");
