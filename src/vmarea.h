@@ -4,9 +4,9 @@
  * (PROT_NONE: no memory, no commit charge) and made usable from its start a
  * step at a time. The table never moves and is never copied; pages the
  * table has not reached cost nothing, and fresh pages read as zero. Used by
- * flow.c's flow array and queue blocks, analyze.c's host and edge tables. It does not
- * shrink, does not give memory back (callers may madvise what they no
- * longer use) and does not lock.
+ * flow.c's flow array and queue blocks and analyze.c's host and edge
+ * tables. It does not shrink, does not give memory back (callers may
+ * madvise what they no longer use) and does not lock.
  *
  * And blocks made whole at once (hash indexes, sort keys, string blocks),
  * from 1 MiB up in huge pages: rasflow_vm_alloc, rasflow_vm_zalloc.
