@@ -9,7 +9,7 @@
  * madvise what they no longer use) and does not lock.
  *
  * And blocks made whole at once (hash indexes, sort keys, string blocks),
- * from 1 MiB up in huge pages: rasflow_vm_alloc, rasflow_vm_zalloc.
+ * from 256 KiB up in huge pages: rasflow_vm_alloc, rasflow_vm_zalloc.
  *
  * Internal to rasflow-core.
  */
@@ -21,9 +21,9 @@
 
 #define RASFLOW_VM_CHUNK ((size_t)2 << 20)	/* huge page size: the step of huge areas */
 
-/* Whole blocks from this size up are whole huge pages: one fault and 2 MiB
- * zeroed cost less here than 256 faults of 4 KiB (docs/performance.md). */
-#define RASFLOW_VM_BIG (RASFLOW_VM_CHUNK / 2)
+/* Whole blocks from this size up are whole huge pages: on a VM one fault and
+ * 2 MiB zeroed cost less than 64 faults of 4 KiB (docs/performance.md). */
+#define RASFLOW_VM_BIG (RASFLOW_VM_CHUNK / 8)
 
 struct rasflow_vmarea {
 	char *base;				/* the mapping, CHUNK-aligned when huge; NULL: none */

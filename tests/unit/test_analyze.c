@@ -771,10 +771,11 @@ Test(missing, silent_stopped_and_absent_hosts)
 }
 
 /* A big analysis takes other paths through its findings (analyze.c): the
- * array in huge pages from 1 MiB up, copied when the missing findings make
- * it grow, and sorted by moving findings only when some are out of group
- * order (here the missing errors come after 20,000 notices). The result
- * must be what a small analysis gives: every finding whole, in order. */
+ * array in huge pages (vmarea.h, RASFLOW_VM_BIG), copied when the missing
+ * findings make it grow, and sorted by moving findings only when some are
+ * out of group order (here the missing errors come after 20,000 notices).
+ * The result must be what a small analysis gives: every finding whole, in
+ * order. */
 Test(missing, many_findings_keep_their_text_and_order)
 {
 	enum { N = 20000 };	/* 20,000 x 72 bytes: over 1 MiB */
