@@ -9,6 +9,17 @@
  *   bare64k   the same loop, the file read through a RASFLOW_FILE_BUFFER
  *             stdio buffer without stdio's locks, as rasflow reads it: the
  *             limit for a tool that reads as rasflow does
+ *   decode    bare64k plus rasflow_decode_frame on every frame, no flow
+ *             table: the engine's cost splits into decoding (decode minus
+ *             bare64k) and the flow table with its read-ahead (engine minus
+ *             decode)
+ *   floor     decode plus the least a flow table can be: one 64-byte entry
+ *             per conversation in an open-addressed array sized in advance,
+ *             keyed on rasflow's tuple (both directions alike) and hashed
+ *             with its mixing steps, packet and byte counts and the latest
+ *             time, loaded 16 frames ahead; no growth, LRU,
+ *             timeouts, TCP state, events, hooks or eviction. Not a usable
+ *             tracker: a lower bound for what any flow table adds
  *   engine    rasflow's capture -> decode -> flow table path (no DPI, no
  *             classification), flows flushed at the end
  *   analyze   `rasflow analyze --no-dpi -o /dev/null` (report written)
@@ -30,6 +41,7 @@
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -39,6 +51,7 @@
 #include "rasflow/config.h"
 #include "rasflow/engine.h"
 #include "rasflow/flow.h"
+#include "hash.h"
 
 struct result {
 	double secs;		/* best wall time */
@@ -57,23 +70,21 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Child: the bare libpcap loop, the file read through stdio's own buffer or
- * through one of RASFLOW_FILE_BUFFER bytes. Writes "packets flows" to fd. */
-static int run_bare(const char *path, bool buffered, int fd)
+/* The capture for a child's loop: read through stdio's own buffer or, when
+ * buffered, through one of RASFLOW_FILE_BUFFER bytes without stdio's locks,
+ * as capture.c reads files. NULL with a message. */
+static pcap_t *open_capture(const char *path, bool buffered)
 {
-	char errbuf[PCAP_ERRBUF_SIZE] = "";
 	static char iobuf[RASFLOW_FILE_BUFFER];
-	pcap_t *p = NULL;
-	struct pcap_pkthdr *h;
-	const u_char *d;
-	unsigned long long n = 0, sum = 0;
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	pcap_t *p;
 
 	if (buffered) {
 		FILE *f = fopen(path, "rb");
 
 		if (f == NULL) {
 			fprintf(stderr, "bench: %s: cannot open: %s\n", path, strerror(errno));
-			return 2;
+			return NULL;
 		}
 		setvbuf(f, iobuf, _IOFBF, sizeof(iobuf));
 		__fsetlocking(f, FSETLOCKING_BYCALLER);
@@ -83,16 +94,168 @@ static int run_bare(const char *path, bool buffered, int fd)
 	} else {
 		p = pcap_open_offline(path, errbuf);
 	}
-	if (p == NULL) {
+	if (p == NULL)
 		fprintf(stderr, "bench: %s: cannot read %s\n", path, errbuf);
+	return p;
+}
+
+/* Child: the bare libpcap loop (open_capture says how it reads), each
+ * frame decoded when decode is set. Writes "packets flows" to fd. */
+static int run_bare(const char *path, bool buffered, bool decode, int fd)
+{
+	struct rasflow_dec_stats ds = { 0 };
+	struct rasflow_pkt pkt;
+	pcap_t *p = open_capture(path, buffered);
+	struct pcap_pkthdr *h;
+	const u_char *d;
+	unsigned long long n = 0, sum = 0;
+	int dlt;
+
+	if (p == NULL)
 		return 2;
-	}
+	dlt = pcap_datalink(p);
 	while (pcap_next_ex(p, &h, &d) == 1) {
 		n++;
 		sum += d[0] + h->caplen;	/* touch the frame like any tool must */
+		if (decode && rasflow_decode_frame(dlt, d, h->caplen, &pkt, &ds) == RASFLOW_DEC_OK)
+			sum += pkt.sport;
 	}
 	pcap_close(p);
 	dprintf(fd, "%llu 0 %llu\n", n, sum & 1);
+	return 0;
+}
+
+/* The floor mode's table: 2^20 entries of 64 bytes in one open-addressed
+ * array, sized in advance so that it never grows (a real table must, or
+ * must reserve for its cap: a lower bound is the point), 64 MiB as the
+ * engine takes on the stress capture, huge pages advised as for rasflow's
+ * tables. Past 3/4 full (786,432 conversations) it adds no more, so that
+ * probes end; its flows column then shows the cap. */
+#define FLOOR_BITS 20
+#define FLOOR_AHEAD 16
+
+struct floor_ent {
+	struct rasflow_addr a, b;	/* canonical order: lower (address, port) first */
+	uint16_t ap, bp;
+	uint8_t proto, used, flags, pad;
+	uint32_t pkts[2];		/* per direction, [0] = from a */
+	uint64_t bytes, last;
+};
+
+struct floor_key {
+	struct floor_ent k;		/* a, b, ap, bp, proto, flags */
+	uint32_t hash;
+	uint8_t dir;
+	uint32_t len;
+	uint64_t ts;
+};
+
+struct floor_tab {
+	struct floor_ent *e;
+	size_t mask;			/* entries - 1 */
+	size_t n;			/* entries used: conversations */
+};
+
+static uint32_t floor_hash(const struct floor_ent *k)
+{
+	uint64_t h = (uint64_t)k->proto << 32 | (uint64_t)k->ap << 16 | k->bp;
+
+	h = rasflow_hash_round(h, rasflow_addr_half(&k->a, 0));
+	h = rasflow_hash_round(h, rasflow_addr_half(&k->a, 1));
+	h = rasflow_hash_round(h, rasflow_addr_half(&k->b, 0));
+	h = rasflow_hash_round(h, rasflow_addr_half(&k->b, 1));
+	return (uint32_t)rasflow_hash_final(h);
+}
+
+static void floor_key(const struct rasflow_pkt *p, uint64_t ts, struct floor_key *k)
+{
+	int c = memcmp(&p->src, &p->dst, sizeof(p->src));
+	bool swap = c > 0 || (c == 0 && p->sport > p->dport);
+
+	k->k.a = swap ? p->dst : p->src;
+	k->k.b = swap ? p->src : p->dst;
+	k->k.ap = swap ? p->dport : p->sport;
+	k->k.bp = swap ? p->sport : p->dport;
+	k->k.proto = p->proto;
+	k->k.flags = p->tcp_flags;
+	k->dir = swap;
+	k->len = p->ip_len;
+	k->ts = ts;
+	k->hash = floor_hash(&k->k);
+}
+
+static struct floor_ent *floor_map(size_t entries)
+{
+	size_t size = entries * sizeof(struct floor_ent);
+	void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (m == MAP_FAILED)
+		return NULL;
+	madvise(m, size, MADV_HUGEPAGE);
+	return m;
+}
+
+static void floor_update(struct floor_tab *t, const struct floor_key *k)
+{
+	for (size_t i = k->hash & t->mask;; i = (i + 1) & t->mask) {
+		struct floor_ent *e = &t->e[i];
+
+		if (!e->used) {
+			if (t->n >= t->mask / 4 * 3)
+				return;		/* full: the conversation is not counted */
+			*e = k->k;
+			e->used = 1;
+			t->n++;
+		} else if (e->ap != k->k.ap || e->bp != k->k.bp || e->proto != k->k.proto ||
+			   !rasflow_addr_eq(&e->a, &k->k.a) || !rasflow_addr_eq(&e->b, &k->k.b)) {
+			continue;
+		}
+		e->pkts[k->dir]++;
+		e->bytes += k->len;
+		e->flags |= k->k.flags;
+		e->last = k->ts;
+		return;
+	}
+}
+
+/* Child: the floor mode (see the top of the file). */
+static int run_floor(const char *path, int fd)
+{
+	static struct floor_key ring[FLOOR_AHEAD];
+	struct rasflow_dec_stats ds = { 0 };
+	struct floor_tab t = { floor_map((size_t)1 << FLOOR_BITS), ((size_t)1 << FLOOR_BITS) - 1, 0 };
+	struct rasflow_pkt pkt;
+	struct pcap_pkthdr *h;
+	const u_char *d;
+	unsigned long long n = 0;
+	unsigned long head = 0, tail = 0;
+	pcap_t *p;
+	int dlt;
+
+	if (t.e == NULL) {
+		fprintf(stderr, "bench: floor: no memory for its table\n");
+		return 2;
+	}
+	if ((p = open_capture(path, true)) == NULL)
+		return 2;
+	dlt = pcap_datalink(p);
+	while (pcap_next_ex(p, &h, &d) == 1) {
+		struct floor_key *k;
+
+		n++;
+		if (rasflow_decode_frame(dlt, d, h->caplen, &pkt, &ds) != RASFLOW_DEC_OK ||
+		    pkt.frag == RASFLOW_FRAG_LATER)
+			continue;
+		k = &ring[head++ % FLOOR_AHEAD];
+		floor_key(&pkt, (uint64_t)h->ts.tv_sec * 1000000 + (uint64_t)h->ts.tv_usec, k);
+		__builtin_prefetch(&t.e[k->hash & t.mask], 1, 3);
+		if (head - tail == FLOOR_AHEAD)
+			floor_update(&t, &ring[tail++ % FLOOR_AHEAD]);
+	}
+	while (tail < head)
+		floor_update(&t, &ring[tail++ % FLOOR_AHEAD]);
+	pcap_close(p);
+	dprintf(fd, "%llu %zu\n", n, t.n);
 	return 0;
 }
 
@@ -147,8 +310,12 @@ static int measure(const char *mode, const char *path, const char *bin, const ch
 		pid = fork();
 		if (pid == 0) {
 			close(pfd[0]);
-			if (strcmp(mode, "bare") == 0 || strcmp(mode, "bare64k") == 0)
-				_exit(run_bare(path, strcmp(mode, "bare64k") == 0, pfd[1]));
+			if (strcmp(mode, "bare") == 0)
+				_exit(run_bare(path, false, false, pfd[1]));
+			if (strcmp(mode, "bare64k") == 0 || strcmp(mode, "decode") == 0)
+				_exit(run_bare(path, true, strcmp(mode, "decode") == 0, pfd[1]));
+			if (strcmp(mode, "floor") == 0)
+				_exit(run_floor(path, pfd[1]));
 			if (strcmp(mode, "engine") == 0)
 				_exit(run_engine(path, max_flows, pfd[1]));
 			dup2(open("/dev/null", O_WRONLY), 1);
@@ -232,7 +399,8 @@ int main(int argc, char **argv)
 		case 's': site = optarg; break;
 		default:
 			fprintf(stderr, "usage: bench [--rasflow BIN] [--runs N] [--max-flows N] "
-					"[--modes bare,bare64k,engine,analyze,dpi] [--site FILE] CAPTURE\n");
+					"[--modes bare,bare64k,decode,floor,engine,analyze,dpi] [--site FILE] "
+					"CAPTURE\n");
 			return 2;
 		}
 	}
