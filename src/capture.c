@@ -17,6 +17,11 @@
  * only when the engine will read them again (a tunnel, or hooks given the
  * packets, as nDPI is). Packets still reach the engine one at a time, in
  * order, each followed by its tick check, exactly as without read-ahead.
+ *
+ * A pcapng file whose interfaces are of several link types, which libpcap
+ * 1.10 stops reading at the second type, is found when opened and read as
+ * one view per type (pcapng_view.h), each through libpcap, their packets
+ * merged in time order without the read-ahead.
  */
 #include <errno.h>
 #include <pcap/pcap.h>
@@ -133,9 +138,8 @@ static pcap_t *open_file(const char *path, char *iobuf, struct rasflow_errlist *
 	return NULL;
 }
 
-static bool check_dlt(pcap_t *p, const char *name, struct rasflow_errlist *err)
+static bool check_dlt(int dlt, const char *name, struct rasflow_errlist *err)
 {
-	int dlt = pcap_datalink(p);
 	const char *dn;
 
 	if (rasflow_decode_dlt_supported(dlt))
@@ -166,6 +170,53 @@ static bool set_filter(pcap_t *p, const char *filter, bpf_u_int32 mask, const ch
 	return ok;
 }
 
+/* The link types of a pcapng file's interfaces (pcapng_view.h); 0 for a
+ * pcap file, standard input, or a file that cannot be read again. */
+static int file_link_types(const char *path, int types[RASFLOW_PCAPNG_MAX_TYPES])
+{
+	FILE *f;
+	int n;
+
+	if (strcmp(path, "-") == 0 || (f = fopen(path, "rb")) == NULL)
+		return 0;
+	n = rasflow_pcapng_link_types(f, types);
+	fclose(f);
+	return n;
+}
+
+/* libpcap on the view of fi's interfaces of link type fi->links[i], with
+ * the capture's filter; NULL with a message. Unread packets are counted in
+ * st (for one view only: the first). */
+static pcap_t *open_view(const struct rasflow_capture *c, const struct rasflow_capture_file *fi,
+			 int i, struct rasflow_pcapng_view_stats *st, struct rasflow_errlist *err)
+{
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	FILE *src = fopen(fi->name, "rb"), *v = NULL;
+	pcap_t *p = NULL;
+
+	if (src)
+		v = rasflow_pcapng_view_open(src, fi->links[i], fi->links, fi->nlinks, st);
+	if (!v) {
+		rasflow_err_add(err, fi->name, 0, 0, "cannot open: %s", strerror(errno));
+		if (src)
+			fclose(src);
+		return NULL;
+	}
+	p = pcap_fopen_offline_with_tstamp_precision(v, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
+	if (!p) {
+		rasflow_err_add(err, fi->name, 0, 0, "cannot open its interfaces of link type %d: %s",
+				fi->links[i], strip_path(errbuf, fi->name));
+		fclose(v);
+		return NULL;
+	}
+	if (!check_dlt(pcap_datalink(p), fi->name, err) ||
+	    !set_filter(p, c->o.filter, PCAP_NETMASK_UNKNOWN, fi->name, err)) {
+		pcap_close(p);
+		return NULL;
+	}
+	return p;
+}
+
 static struct rasflow_capture *alloc_capture(const struct rasflow_capture_opts *o, size_t n)
 {
 	struct rasflow_capture *c = calloc(1, sizeof(*c));
@@ -182,6 +233,31 @@ static struct rasflow_capture *alloc_capture(const struct rasflow_capture_opts *
 	else
 		rasflow_capture_default_opts(&c->o);
 	return c;
+}
+
+/* A pcapng file with interfaces of several link types: note them, and
+ * check that each is supported and that each view opens with the filter.
+ * Other files: nothing to do. False with messages. */
+static bool open_views(const struct rasflow_capture *c, struct rasflow_capture_file *fi,
+		       struct rasflow_errlist *err)
+{
+	int types[RASFLOW_PCAPNG_MAX_TYPES];
+	int n = file_link_types(fi->name, types);
+	bool ok = true;
+
+	if (n < 2)
+		return true;
+	fi->nlinks = n;
+	memcpy(fi->links, types, sizeof(types));
+	for (int i = 0; i < n; i++) {
+		pcap_t *p = open_view(c, fi, i, NULL, err);
+
+		if (p)
+			pcap_close(p);
+		else
+			ok = false;
+	}
+	return ok;
 }
 
 struct rasflow_capture *rasflow_capture_open_offline(const char *const *paths, size_t n,
@@ -220,16 +296,19 @@ struct rasflow_capture *rasflow_capture_open_offline(const char *const *paths, s
 			continue;
 		}
 		c->files[i].dlt = pcap_datalink(p);
-		if (!check_dlt(p, name, err) ||
+		if (!check_dlt(c->files[i].dlt, name, err) ||
 		    !set_filter(p, c->o.filter, PCAP_NETMASK_UNKNOWN, name, err)) {
 			bad++;
 			pcap_close(p);
 			continue;
 		}
-		if (is_stdin)
+		if (is_stdin) {
 			c->stdin_p = p;
-		else
-			pcap_close(p);
+			continue;
+		}
+		pcap_close(p);
+		if (!open_views(c, &c->files[i], err))
+			bad++;
 	}
 	if (bad) {
 		rasflow_capture_free(c);
@@ -283,7 +362,7 @@ struct rasflow_capture *rasflow_capture_open_live(const char *ifname,
 	if (rc > 0)
 		rasflow_log(RASFLOW_LOG_WARN, "%s: %s", ifname, pcap_statustostr(rc));
 	c->files[0].dlt = pcap_datalink(p);
-	if (!check_dlt(p, ifname, err))
+	if (!check_dlt(c->files[0].dlt, ifname, err))
 		goto fail;
 	if (pcap_lookupnet(ifname, &net, &mask, errbuf) != 0)
 		mask = PCAP_NETMASK_UNKNOWN;
@@ -409,14 +488,14 @@ static inline void feed_ahead(struct rasflow_capture *c, struct rasflow_capture_
 	maybe_tick(c, tick, user);
 }
 
-/* One packet to the engine, then the tick check. */
+/* One packet of link type dlt to the engine, then the tick check. */
 static inline void feed(struct rasflow_capture *c, struct rasflow_capture_file *fi,
-			struct rasflow_engine *eng, rasflow_ts ts, const uint8_t *data,
+			struct rasflow_engine *eng, int dlt, rasflow_ts ts, const uint8_t *data,
 			uint32_t caplen, uint32_t len, void (*tick)(void *, rasflow_ts), void *user)
 {
 	fi->packets++;
 	fi->bytes += len;
-	rasflow_engine_packet(eng, fi->dlt, ts, data, caplen, len);
+	rasflow_engine_packet(eng, dlt, ts, data, caplen, len);
 	if (ts > c->now)
 		c->now = ts;
 	maybe_tick(c, tick, user);
@@ -439,7 +518,8 @@ static int loop_live(struct rasflow_capture *c, pcap_t *p, struct rasflow_captur
 			return LOOP_STOPPED;
 		rc = pcap_next_ex(p, &hdr, &data);
 		if (rc == 1) {
-			feed(c, fi, eng, tv_to_ts(&hdr->ts), data, hdr->caplen, hdr->len, tick, user);
+			feed(c, fi, eng, fi->dlt, tv_to_ts(&hdr->ts), data, hdr->caplen, hdr->len, tick,
+			     user);
 		} else if (rc == 0) {
 			struct timeval tv;
 
@@ -529,6 +609,18 @@ static void on_frame(u_char *u, const struct pcap_pkthdr *hdr, const u_char *dat
 		pcap_breakloop(r->p);
 }
 
+/* Why libpcap stopped, when rasflow knows more: "" otherwise. libpcap 1.10
+ * reads one link type per pcapng file; open_views finds the types described
+ * before the first packet, so this one came later (or from standard input,
+ * which is not scanned). Matched on libpcap's words (sf-pcapng.c). */
+static const char *read_error_hint(const char *pcap_err)
+{
+	if (strstr(pcap_err, "different from the type of the first interface"))
+		return "; rasflow reads several link types only when all interfaces come "
+		       "before the first packet, and not from standard input";
+	return "";
+}
+
 /* Offline: read one file to its end through the read-ahead ring; returns
  * LOOP_*. pcap_dispatch rather than pcap_next_ex: libpcap then reads a file
  * in one loop of its own (docs/performance.md). Frames read are always
@@ -551,10 +643,88 @@ static int loop_file(struct rasflow_capture *c, pcap_t *p, struct rasflow_captur
 	if (ret == LOOP_PARTIAL) {
 		fi->truncated = true;
 		rasflow_err_add(err, display_name(fi->name), 0, 0,
-				"capture file ends early after %llu packets: %s",
-				(unsigned long long)fi->packets, pcap_geterr(p));
+				"capture file ends early after %llu packets: %s%s",
+				(unsigned long long)fi->packets, pcap_geterr(p),
+				read_error_hint(pcap_geterr(p)));
 	}
 	return ret;
+}
+
+/* One view of loop_views: its handle and its next packet (NULL at the end). */
+struct view_read {
+	pcap_t *p;
+	int dlt;
+	struct pcap_pkthdr *h;
+	const u_char *d;
+};
+
+/* The view's next packet (v->h NULL at its end). A read error ends the
+ * view, and the first of the file's is reported; the other views go on,
+ * since their packets before the damage are in the file too. */
+static void view_next(struct view_read *v, struct rasflow_capture_file *fi,
+		      struct rasflow_errlist *err)
+{
+	int rc = pcap_next_ex(v->p, &v->h, &v->d);
+
+	if (rc == 1)
+		return;
+	v->h = NULL;
+	if (rc == PCAP_ERROR && !fi->truncated) {
+		fi->truncated = true;
+		rasflow_err_add(err, fi->name, 0, 0, "capture file ends early after %llu packets: %s",
+				(unsigned long long)fi->packets, pcap_geterr(v->p));
+	}
+}
+
+/* Offline, a pcapng file whose interfaces are of several link types: one
+ * view per type (pcapng_view.h), their packets merged into time order (of
+ * two with the same time, the view listed first goes first) as Wireshark
+ * shows them. Returns LOOP_*. Without the read-ahead: the merge decides the
+ * order, and such files are captures of a few interfaces, not the bulk the
+ * read-ahead is for. */
+static int loop_views(struct rasflow_capture *c, struct rasflow_capture_file *fi,
+		      struct rasflow_engine *eng, void (*tick)(void *, rasflow_ts), void *user,
+		      volatile sig_atomic_t *stop, struct rasflow_errlist *err)
+{
+	struct rasflow_pcapng_view_stats st = { 0 };
+	struct view_read v[RASFLOW_PCAPNG_MAX_TYPES] = { { 0 } };
+	int n = 0;
+	bool stopped = false;
+
+	for (; n < fi->nlinks; n++) {
+		v[n].p = open_view(c, fi, n, n == 0 ? &st : NULL, err);
+		if (!v[n].p) {			/* changed since it was opened */
+			fi->truncated = true;
+			break;
+		}
+		v[n].dlt = pcap_datalink(v[n].p);
+		view_next(&v[n], fi, err);
+	}
+	while (!stopped) {
+		struct view_read *b = NULL;
+
+		for (int i = 0; i < n; i++)
+			if (v[i].h && (!b || tv_to_ts(&v[i].h->ts) < tv_to_ts(&b->h->ts)))
+				b = &v[i];
+		if (!b)
+			break;
+		feed(c, fi, eng, b->dlt, tv_to_ts(&b->h->ts), b->d, b->h->caplen, b->h->len,
+		     tick, user);
+		view_next(b, fi, err);
+		stopped = stop && *stop;
+	}
+	for (int i = 0; i < n; i++)
+		pcap_close(v[i].p);
+	fi->done = !stopped;
+	if (stopped)
+		return LOOP_STOPPED;
+	if (st.unread > 0) {
+		fi->truncated = true;
+		rasflow_err_add(err, fi->name, 0, 0,
+				"%llu packets not read: their interfaces' link types are described "
+				"after the first packet", (unsigned long long)st.unread);
+	}
+	return fi->truncated ? LOOP_PARTIAL : LOOP_EOF;
 }
 
 int rasflow_capture_run(struct rasflow_capture *c, struct rasflow_engine *eng,
@@ -576,6 +746,14 @@ int rasflow_capture_run(struct rasflow_capture *c, struct rasflow_engine *eng,
 
 		if (stop && *stop)
 			return status;
+		if (fi->nlinks > 1) {
+			rc = loop_views(c, fi, eng, tick, user, stop, err);
+			if (rc == LOOP_PARTIAL)
+				status = RASFLOW_CAPTURE_PARTIAL;
+			if (rc == LOOP_STOPPED)
+				return status;
+			continue;
+		}
 		p = is_stdin ? c->stdin_p : open_file(fi->name, c->iobuf, err);
 		if (!p) {
 			/* checked at open: it vanished or changed since */

@@ -1,7 +1,9 @@
 /* capture.h — packets in through libpcap: capture files or a live interface.
  *
  * Offline reads pcap and pcapng files one after another ("-" = standard
- * input) with microsecond timestamps; live opens an interface with pcap_create.
+ * input) with microsecond timestamps, a pcapng file with interfaces of
+ * several link types as one view per type merged in time order
+ * (pcapng_view.h); live opens an interface with pcap_create.
  * Both then share one pcap_next_ex loop feeding an engine, with an optional
  * BPF filter, a periodic tick and a stop flag. No decoding happens here.
  */
@@ -15,6 +17,7 @@
 
 #include "rasflow/engine.h"
 #include "rasflow/err.h"
+#include "rasflow/pcapng_view.h"
 
 /* rasflow_capture_run: every file read to its end, but at least one ended
  * early (truncated or unreadable record); what could be read was counted and
@@ -35,6 +38,11 @@ struct rasflow_capture_opts {
 struct rasflow_capture_file {
 	const char *name;		/* path as given ("-" = standard input) or interface */
 	int dlt;			/* its link type (pcap DLT); -1 before it was opened */
+	int nlinks;			/* a pcapng file whose interfaces are of several link
+					 * types: how many (then read one view per type,
+					 * pcapng_view.h); 0 otherwise */
+	int links[RASFLOW_PCAPNG_MAX_TYPES];	/* those types, as the file has them
+					 * (LINKTYPE_ values); dlt is the first's */
 	uint64_t packets;		/* records read */
 	uint64_t bytes;			/* their on-the-wire lengths */
 	bool done;			/* read to its end (or to the error) */
