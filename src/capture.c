@@ -798,6 +798,11 @@ bool rasflow_capture_is_live(const struct rasflow_capture *c)
 	return c->live;
 }
 
+int rasflow_capture_snaplen(const struct rasflow_capture *c)
+{
+	return c->live && c->live_p ? pcap_snapshot(c->live_p) : 0;
+}
+
 int rasflow_capture_stats(struct rasflow_capture *c, struct rasflow_capture_stats *s)
 {
 	int rc;

@@ -32,6 +32,8 @@
 #include "rasflow/site.h"
 
 #define CMD "monitor"
+#define STR_(x) #x
+#define STR(x) STR_(x)			/* a number macro as a string literal */
 
 #define TICK_MS 250
 
@@ -45,6 +47,8 @@ struct args {
 	char *filter;			/* BPF words joined; owned */
 	bool jsonl;
 	unsigned long interval, syn_timeout;
+	unsigned long snaplen, buffer_kib;	/* -s, -B (tcpdump's units); 0 = default */
+	bool immediate, no_promisc;		/* --immediate-mode, -p */
 };
 
 /* What the hooks and the tick need. */
@@ -178,7 +182,7 @@ static int join_filter(int argc, char **argv, struct args *a)
 /* Parse argv into a; returns -1 when the command should exit with *rc. */
 static int parse_args(int argc, char **argv, struct args *a, int *rc)
 {
-	enum { O_FORMAT = RASFLOW_OPT_OWN, O_INTERVAL, O_SYNTIMEOUT };
+	enum { O_FORMAT = RASFLOW_OPT_OWN, O_INTERVAL, O_SYNTIMEOUT, O_IMMEDIATE };
 	static const struct option opts[] = {
 		{ "interface", required_argument, NULL, 'i' },
 		RASFLOW_CLI_COMMON_OPTIONS,
@@ -186,6 +190,11 @@ static int parse_args(int argc, char **argv, struct args *a, int *rc)
 		{ "interval", required_argument, NULL, O_INTERVAL },
 		{ "syn-timeout", required_argument, NULL, O_SYNTIMEOUT },
 		{ "user", required_argument, NULL, 'Z' },
+		{ "snapshot-length", required_argument, NULL, 's' },
+		{ "snaplen", required_argument, NULL, 's' },
+		{ "buffer-size", required_argument, NULL, 'B' },
+		{ "immediate-mode", no_argument, NULL, O_IMMEDIATE },
+		{ "no-promiscuous-mode", no_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, taken;
@@ -196,7 +205,7 @@ static int parse_args(int argc, char **argv, struct args *a, int *rc)
 	a->syn_timeout = 3;
 	optind = 0;	/* glibc: full re-initialisation, so tests may call us twice */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+i:o:Z:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+i:o:Z:s:B:ph", opts, NULL)) != -1) {
 		taken = rasflow_cli_common_opt(CMD, c, &a->co, rc);
 		if (taken < 0)
 			return -1;
@@ -220,6 +229,28 @@ static int parse_args(int argc, char **argv, struct args *a, int *rc)
 		case 'Z':
 			a->user = optarg;
 			break;
+		case 's':
+			if (!rasflow_cli_parse_ulong(optarg, RASFLOW_MAX_SNAPLEN, &a->snaplen) ||
+			    a->snaplen < RASFLOW_MIN_SNAPLEN) {
+				*rc = rasflow_cli_usage_error(CMD, "--snaplen: '%s' is not a number of bytes from "
+							      STR(RASFLOW_MIN_SNAPLEN) " to "
+							      STR(RASFLOW_MAX_SNAPLEN), optarg);
+				return -1;
+			}
+			break;
+		case 'B':
+			if (!rasflow_cli_parse_ulong(optarg, RASFLOW_MAX_BUFFER_KIB, &a->buffer_kib)) {
+				*rc = rasflow_cli_usage_error(CMD, "--buffer-size: '%s' is not a number of KiB from 1 to "
+							      STR(RASFLOW_MAX_BUFFER_KIB), optarg);
+				return -1;
+			}
+			break;
+		case O_IMMEDIATE:
+			a->immediate = true;
+			break;
+		case 'p':
+			a->no_promisc = true;
+			break;
 		case O_INTERVAL:
 			if (!rasflow_cli_parse_ulong(optarg, 7ul * 86400, &a->interval)) {
 				*rc = rasflow_cli_usage_error(CMD, "--interval: '%s' is not a number of seconds from 1 to 604800",
@@ -235,7 +266,7 @@ static int parse_args(int argc, char **argv, struct args *a, int *rc)
 			}
 			break;
 		default:
-			*rc = rasflow_cli_bad_option(CMD, "ioZ", argv[optind - 1]);
+			*rc = rasflow_cli_bad_option(CMD, "ioZsB", argv[optind - 1]);
 			return -1;
 		}
 	}
@@ -415,6 +446,12 @@ int rasflow_cmd_monitor(int argc, char **argv)
 	rasflow_capture_default_opts(&copts);
 	copts.filter = a.filter;
 	copts.tick_ms = TICK_MS;
+	if (a.snaplen)
+		copts.snaplen = (int)a.snaplen;
+	if (a.buffer_kib)
+		copts.buffer_bytes = (int)(a.buffer_kib * 1024);
+	copts.immediate = a.immediate;
+	copts.promisc = !a.no_promisc;
 	memset(&errs, 0, sizeof(errs));
 	run.cap = rasflow_capture_open_live(a.iface, &copts, &errs);
 	if (run.cap == NULL) {
@@ -462,8 +499,11 @@ int rasflow_cmd_monitor(int argc, char **argv)
 	}
 
 	install_signals();
-	fprintf(stderr, "rasflow monitor: capturing on %s%s%s\n", a.iface,
-		a.filter ? " with filter " : "", a.filter ? a.filter : "");
+	fprintf(stderr, "rasflow monitor: capturing on %s (snaplen %d, buffer %d KiB, %s%s)%s%s\n",
+		a.iface, rasflow_capture_snaplen(run.cap), copts.buffer_bytes / 1024,
+		copts.promisc ? "promiscuous" : "not promiscuous",
+		copts.immediate ? ", immediate" : "", a.filter ? " with filter " : "",
+		a.filter ? a.filter : "");
 	if (loop(&run) < 0) {
 		/* the interface failed: still report what was seen, then exit 2 */
 		rasflow_engine_finish(run.eng);

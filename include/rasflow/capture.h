@@ -92,6 +92,10 @@ const struct rasflow_capture_file *rasflow_capture_files(const struct rasflow_ca
 
 bool rasflow_capture_is_live(const struct rasflow_capture *c);
 
+/* Live only: the snapshot length libpcap set (pcap_snapshot; it may differ
+ * from the one asked for). 0 offline. */
+int rasflow_capture_snaplen(const struct rasflow_capture *c);
+
 /* Live only: current pcap_stats. RASFLOW_EINVAL offline, RASFLOW_EPCAP on failure. */
 int rasflow_capture_stats(struct rasflow_capture *c, struct rasflow_capture_stats *s);
 

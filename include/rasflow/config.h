@@ -73,6 +73,15 @@
  * (and GRO-merged frames up to 64 KB) with TLS ClientHellos intact for DPI. */
 #define RASFLOW_DEF_SNAPLEN		65535
 
+/* Live snapshot lengths `monitor -s` accepts: 64 bytes hold the headers of
+ * a tagged IPv6 TCP frame, 262144 is libpcap's largest. */
+#define RASFLOW_MIN_SNAPLEN		64
+#define RASFLOW_MAX_SNAPLEN		262144
+
+/* The largest kernel buffer `monitor -B` accepts, in KiB (tcpdump's unit): 2 GiB - 1 KiB,
+ * below INT_MAX bytes as pcap_set_buffer_size takes it. */
+#define RASFLOW_MAX_BUFFER_KIB		2097151
+
 /* Live kernel buffer. libpcap's 2 MB default drops packets in bursts on a
  * busy gateway; 32 MB absorbs about a quarter second of 1 Gbit/s. */
 #define RASFLOW_DEF_BUFFER_BYTES	(32 * 1024 * 1024)
