@@ -80,6 +80,37 @@ static json_t *jproto(uint8_t proto)
 	return jstr(rasflow_proto_str(proto, buf));
 }
 
+/* A Wireshark / tshark display filter for an edge's packets: both
+ * directions (the initiator's to the port, the answers from it), and the
+ * ICMP errors quoting them, since Wireshark matches a field in any header of
+ * a packet, quoted ones included. ICMP edges leave the errors out (they
+ * belong to the flows they quote); other protocols are selected by number. */
+static json_t *jfilter(uint8_t proto, const struct rasflow_addr *src,
+		       const struct rasflow_addr *dst, int dport)
+{
+	char a[RASFLOW_ADDR_STRLEN], b[RASFLOW_ADDR_STRLEN], f[320];
+	bool v4 = rasflow_addr_is_v4(src);
+	const char *ip = v4 ? "ip" : "ipv6";
+	const char *l4 = proto == 6 ? "tcp" : proto == 17 ? "udp" : NULL;
+
+	rasflow_addr_str(src, a);
+	rasflow_addr_str(dst, b);
+	if (l4 != NULL && dport >= 0)
+		snprintf(f, sizeof(f), "(%s.src==%s && %s.dst==%s && %s.dstport==%d) || "
+			 "(%s.src==%s && %s.dst==%s && %s.srcport==%d)",
+			 ip, a, ip, b, l4, dport, ip, b, ip, a, l4, dport);
+	else if (proto == 1 || proto == 58)
+		snprintf(f, sizeof(f), "((%s.src==%s && %s.dst==%s) || (%s.src==%s && %s.dst==%s)) "
+			 "&& %s && !(%s.type==%d)", ip, a, ip, b, ip, b, ip, a,
+			 proto == 1 ? "icmp" : "icmpv6", proto == 1 ? "icmp" : "icmpv6",
+			 proto == 1 ? 3 : 1);
+	else
+		snprintf(f, sizeof(f), "((%s.src==%s && %s.dst==%s) || (%s.src==%s && %s.dst==%s)) "
+			 "&& %s==%d", ip, a, ip, b, ip, b, ip, a,
+			 v4 ? "ip.proto" : "ipv6.nxt", proto);
+	return jstr(f);
+}
+
 static json_t *jroles(struct jb *b, const struct rasflow_ruleset *rs, rasflow_roleset set)
 {
 	json_t *a = json_array();
@@ -309,6 +340,8 @@ static void edge_fields(struct jb *b, json_t *o, const struct rasflow_analysis *
 			append(b, ids, jstr(rs->rules[e->rules[i]].id));
 	put(b, o, "rules", ids);
 	put(b, o, "loopback_port", json_boolean(e->local_port));
+	put(b, o, "display_filter", jfilter(e->proto, &e->src, &e->dst,
+					    e->has_port ? e->dport : -1));
 }
 
 static void rule_fields(struct jb *b, json_t *o, const struct rasflow_analysis *an, size_t i)
@@ -341,6 +374,9 @@ static void finding_fields(struct jb *b, json_t *o, const struct rasflow_analysi
 	put(b, o, "dst", f->has_dst ? jaddr(&f->dst) : json_null());
 	put(b, o, "dport", f->dport >= 0 ? json_integer(f->dport) : json_null());
 	put(b, o, "message", jstr(f->message));
+	/* additions */
+	put(b, o, "display_filter", f->has_src && f->has_dst && f->proto >= 0 ?
+		jfilter((uint8_t)f->proto, &f->src, &f->dst, f->dport) : json_null());
 }
 
 static void summary_fields(struct jb *b, json_t *o, const struct rasflow_analysis *an)
