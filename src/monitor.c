@@ -14,6 +14,7 @@
 
 #include "rasflow/err.h"
 #include "rasflow/monitor.h"
+#include "rasflow/report.h"
 #include "rasflow/rules_emit.h"
 #include "rasflow/site.h"
 
@@ -933,6 +934,16 @@ int rasflow_monitor_write_alert(const struct rasflow_monitor *m, const struct ra
 		ok = ok && put(o, "dst", a->has_dst ? jaddr(&a->dst) : json_null());
 		ok = ok && put(o, "dport", a->dport >= 0 ? json_integer(a->dport) : json_null());
 		ok = ok && put(o, "message", json_string(a->message));
+		if (a->has_src && a->has_dst && a->proto >= 0) {
+			char f[RASFLOW_DISPLAY_FILTER_LEN];
+
+			ok = ok && put(o, "display_filter",
+				       json_string(rasflow_report_display_filter(
+					       f, sizeof(f), (uint8_t)a->proto, &a->src, &a->dst,
+					       a->dport)));
+		} else {
+			ok = ok && put(o, "display_filter", json_null());
+		}
 		return write_json(o, ok, out);
 	}
 

@@ -80,15 +80,11 @@ static json_t *jproto(uint8_t proto)
 	return jstr(rasflow_proto_str(proto, buf));
 }
 
-/* A Wireshark / tshark display filter for an edge's packets: both
- * directions (the initiator's to the port, the answers from it), and the
- * ICMP errors quoting them, since Wireshark matches a field in any header of
- * a packet, quoted ones included. ICMP edges leave the errors out (they
- * belong to the flows they quote); other protocols are selected by number. */
-static json_t *jfilter(uint8_t proto, const struct rasflow_addr *src,
-		       const struct rasflow_addr *dst, int dport)
+const char *rasflow_report_display_filter(char *buf, size_t len, uint8_t proto,
+					  const struct rasflow_addr *src,
+					  const struct rasflow_addr *dst, int dport)
 {
-	char a[RASFLOW_ADDR_STRLEN], b[RASFLOW_ADDR_STRLEN], f[320];
+	char a[RASFLOW_ADDR_STRLEN], b[RASFLOW_ADDR_STRLEN];
 	bool v4 = rasflow_addr_is_v4(src);
 	const char *ip = v4 ? "ip" : "ipv6";
 	const char *l4 = proto == 6 ? "tcp" : proto == 17 ? "udp" : NULL;
@@ -96,19 +92,26 @@ static json_t *jfilter(uint8_t proto, const struct rasflow_addr *src,
 	rasflow_addr_str(src, a);
 	rasflow_addr_str(dst, b);
 	if (l4 != NULL && dport >= 0)
-		snprintf(f, sizeof(f), "(%s.src==%s && %s.dst==%s && %s.dstport==%d) || "
+		snprintf(buf, len, "(%s.src==%s && %s.dst==%s && %s.dstport==%d) || "
 			 "(%s.src==%s && %s.dst==%s && %s.srcport==%d)",
 			 ip, a, ip, b, l4, dport, ip, b, ip, a, l4, dport);
 	else if (proto == 1 || proto == 58)
-		snprintf(f, sizeof(f), "((%s.src==%s && %s.dst==%s) || (%s.src==%s && %s.dst==%s)) "
+		snprintf(buf, len, "((%s.src==%s && %s.dst==%s) || (%s.src==%s && %s.dst==%s)) "
 			 "&& %s && !(%s.type==%d)", ip, a, ip, b, ip, b, ip, a,
 			 proto == 1 ? "icmp" : "icmpv6", proto == 1 ? "icmp" : "icmpv6",
 			 proto == 1 ? 3 : 1);
 	else
-		snprintf(f, sizeof(f), "((%s.src==%s && %s.dst==%s) || (%s.src==%s && %s.dst==%s)) "
-			 "&& %s==%d", ip, a, ip, b, ip, b, ip, a,
-			 v4 ? "ip.proto" : "ipv6.nxt", proto);
-	return jstr(f);
+		snprintf(buf, len, "((%s.src==%s && %s.dst==%s) || (%s.src==%s && %s.dst==%s)) "
+			 "&& %s==%d", ip, a, ip, b, ip, b, ip, a, v4 ? "ip.proto" : "ipv6.nxt", proto);
+	return buf;
+}
+
+static json_t *jfilter(uint8_t proto, const struct rasflow_addr *src,
+		       const struct rasflow_addr *dst, int dport)
+{
+	char f[RASFLOW_DISPLAY_FILTER_LEN];
+
+	return jstr(rasflow_report_display_filter(f, sizeof(f), proto, src, dst, dport));
 }
 
 static json_t *jroles(struct jb *b, const struct rasflow_ruleset *rs, rasflow_roleset set)

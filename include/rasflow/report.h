@@ -46,6 +46,17 @@ int rasflow_report_jsonl(const struct rasflow_analysis *an, const struct rasflow
  * report's "edges" (which adds more after them). A new reference, or NULL
  * when out of memory. */
 json_t *rasflow_report_edge_json(const struct rasflow_analysis *an, const struct rasflow_edge *e);
+
+/* A Wireshark / tshark display filter for the packets of the edge (proto,
+ * src -> dst, dport; -1 for none) into buf (RASFLOW_DISPLAY_FILTER_LEN
+ * holds any): both directions, and the ICMP errors quoting them, since
+ * Wireshark matches a field in any header of a packet, quoted ones
+ * included. ICMP edges leave those errors out (they belong to the flows
+ * they quote); other protocols are selected by number. Returns buf. */
+#define RASFLOW_DISPLAY_FILTER_LEN 320
+const char *rasflow_report_display_filter(char *buf, size_t len, uint8_t proto,
+					  const struct rasflow_addr *src,
+					  const struct rasflow_addr *dst, int dport);
 /* Graphviz digraph (docs/output.md "DOT graph"): hosts in role clusters,
  * listed edges coloured by verdict, missing findings dashed; `dot -Tsvg`. */
 int rasflow_report_dot(const struct rasflow_analysis *an, const struct rasflow_report_opts *o,

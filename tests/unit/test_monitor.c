@@ -560,7 +560,9 @@ Test(monitor, alert_lines)
 	cr_assert_eq(rasflow_monitor_write_alert(mon, &a, false, true, out), 0);
 	fclose(out);
 	cr_assert_str_eq(buf,
-			 "{\"type\":\"alert\",\"time\":\"2023-11-14T22:13:20.500000Z\",\"kind\":\"failed\",\"severity\":\"error\",\"rule\":\"rdsh-brk\",\"proto\":\"tcp\",\"src\":\"10.0.1.21\",\"dst\":\"10.0.0.10\",\"dport\":20003,\"message\":\"rdsh1 \u2192 cb1 \u2014 x\"}\n"
+			 "{\"type\":\"alert\",\"time\":\"2023-11-14T22:13:20.500000Z\",\"kind\":\"failed\",\"severity\":\"error\",\"rule\":\"rdsh-brk\",\"proto\":\"tcp\",\"src\":\"10.0.1.21\",\"dst\":\"10.0.0.10\",\"dport\":20003,\"message\":\"rdsh1 \u2192 cb1 \u2014 x\","
+			 "\"display_filter\":\"(ip.src==10.0.1.21 && ip.dst==10.0.0.10 && tcp.dstport==20003) || "
+			 "(ip.src==10.0.0.10 && ip.dst==10.0.1.21 && tcp.srcport==20003)\"}\n"
 			 "2023-11-14T22:13:20.500000Z failed error rdsh-brk: rdsh1 -> cb1 - x\n"
 			 "2023-11-14T22:13:20.500000Z failed error rdsh-brk: rdsh1 → cb1 — x\n");
 	free(buf);
