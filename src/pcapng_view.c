@@ -19,6 +19,7 @@
 #define _GNU_SOURCE		/* fopencookie */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +33,7 @@ enum {
 	BLOCK_MAX = 16 * 1024 * 1024,	/* libpcap's limit for any block */
 	IFACES_MAX = 65536,		/* interfaces of one section the view maps */
 	PRESCAN_BLOCKS = 4096,		/* blocks rasflow_pcapng_link_types looks at */
+	SRC_BUFFER = 65536,		/* stdio buffer of the source: a read() per 64 KiB, not 4 */
 };
 
 /* A section's byte order: swap when it differs from the host's. */
@@ -320,6 +322,10 @@ FILE *rasflow_pcapng_view_open(FILE *src, int type, const int *types, int ntypes
 		errno = ENOMEM;
 		return NULL;
 	}
+	/* Both streams are read by one thread only: no stdio locks (capture.c
+	 * reads plain files so too, docs/performance.md). */
+	setvbuf(src, NULL, _IOFBF, SRC_BUFFER);
+	__fsetlocking(src, FSETLOCKING_BYCALLER);
 	v->src = src;
 	v->type = type;
 	memcpy(v->types, types, (size_t)ntypes * sizeof(*types));
@@ -329,6 +335,8 @@ FILE *rasflow_pcapng_view_open(FILE *src, int type, const int *types, int ntypes
 	if (!f) {
 		free(v->blk);
 		free(v);
+		return NULL;
 	}
+	__fsetlocking(f, FSETLOCKING_BYCALLER);
 	return f;
 }

@@ -36,8 +36,8 @@ struct rasflow_pcapng_view_stats {
 	uint64_t unread;	/* packet blocks of interfaces whose link type no view reads */
 };
 
-/* A stream over src (positioned at its start; owned: fclose of the stream
- * closes it) that reads as the pcapng file of src's interfaces of link type
+/* A stream over src (at its start and not read yet: its stdio buffer is
+ * set here; owned: fclose of the stream closes it) that reads as the pcapng file of src's interfaces of link type
  * `type` only. types[0..ntypes) are the types that views of this file read;
  * with st non-NULL, packet blocks of an interface of any other type (one
  * described after the first packet) are counted there: give st to one view
