@@ -34,6 +34,7 @@ enum {
 	IFACES_MAX = 65536,		/* interfaces of one section the view maps */
 	PRESCAN_BLOCKS = 4096,		/* blocks rasflow_pcapng_link_types looks at */
 	SRC_BUFFER = 65536,		/* stdio buffer of the source: a read() per 64 KiB, not 4 */
+	BLOCK_BUFFER = 65536,		/* the block buffer to start with; grows to the largest block */
 };
 
 /* A section's byte order: swap when it differs from the host's. */
@@ -315,7 +316,7 @@ FILE *rasflow_pcapng_view_open(FILE *src, int type, const int *types, int ntypes
 	struct view *v = calloc(1, sizeof(*v));
 	FILE *f;
 
-	if (!v || ntypes > RASFLOW_PCAPNG_MAX_TYPES || !reserve(v, 65536)) {
+	if (!v || ntypes > RASFLOW_PCAPNG_MAX_TYPES || !reserve(v, BLOCK_BUFFER)) {
 		if (v)
 			free(v->blk);
 		free(v);
