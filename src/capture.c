@@ -621,6 +621,17 @@ static const char *read_error_hint(const char *pcap_err)
 	return "";
 }
 
+/* libpcap could not read p's next record: fi ends here, with a message
+ * saying how many packets were read before and why. */
+static void ended_early(struct rasflow_capture_file *fi, pcap_t *p, struct rasflow_errlist *err)
+{
+	fi->truncated = true;
+	rasflow_err_add(err, display_name(fi->name), 0, 0,
+			"capture file ends early after %llu packets: %s%s",
+			(unsigned long long)fi->packets, pcap_geterr(p),
+			read_error_hint(pcap_geterr(p)));
+}
+
 /* Offline: read one file to its end through the read-ahead ring; returns
  * LOOP_*. pcap_dispatch rather than pcap_next_ex: libpcap then reads a file
  * in one loop of its own (docs/performance.md). Frames read are always
@@ -640,13 +651,8 @@ static int loop_file(struct rasflow_capture *c, pcap_t *p, struct rasflow_captur
 	ret = rc == 0 ? LOOP_EOF : rc == PCAP_ERROR_BREAK ? LOOP_STOPPED : LOOP_PARTIAL;
 	fi->done = ret != LOOP_STOPPED;
 	drain(&r, r.head);
-	if (ret == LOOP_PARTIAL) {
-		fi->truncated = true;
-		rasflow_err_add(err, display_name(fi->name), 0, 0,
-				"capture file ends early after %llu packets: %s%s",
-				(unsigned long long)fi->packets, pcap_geterr(p),
-				read_error_hint(pcap_geterr(p)));
-	}
+	if (ret == LOOP_PARTIAL)
+		ended_early(fi, p, err);
 	return ret;
 }
 
@@ -669,11 +675,8 @@ static void view_next(struct view_read *v, struct rasflow_capture_file *fi,
 	if (rc == 1)
 		return;
 	v->h = NULL;
-	if (rc == PCAP_ERROR && !fi->truncated) {
-		fi->truncated = true;
-		rasflow_err_add(err, fi->name, 0, 0, "capture file ends early after %llu packets: %s",
-				(unsigned long long)fi->packets, pcap_geterr(v->p));
-	}
+	if (rc == PCAP_ERROR && !fi->truncated)
+		ended_early(fi, v->p, err);
 }
 
 /* Offline, a pcapng file whose interfaces are of several link types: one
