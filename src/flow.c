@@ -323,7 +323,8 @@ static enum tclass tclass_of(const struct rasflow_flow *f)
 	if (f->proto == IPPROTO_TCP_) {
 		if (f->rst[0] || f->rst[1] || (f->fin[0] && f->fin[1]))
 			return TC_CLOSING;
-		if (f->established || f->midstream || f->data[0] || f->data[1])
+		if (f->established || f->midstream || f->data[0] || f->data[1] ||
+		    f->synack_unseen)
 			return TC_EST;
 		return TC_SYN;
 	}
@@ -792,9 +793,16 @@ static unsigned tcp_update(struct rasflow_flow *f, const struct rasflow_pkt *p, 
 		if (dir == RASFLOW_DIR_REV)
 			sat8(&f->synack);
 	} else if (sa == RASFLOW_TCP_ACK && !(fl & RASFLOW_TCP_RST) && dir == RASFLOW_DIR_FWD &&
-		   !f->established && f->syn && f->synack) {
-		f->established = true;
-		ev |= EVB_EST;
+		   !f->established && f->syn) {
+		if (f->synack) {
+			f->established = true;
+			ev |= EVB_EST;
+		} else if (!f->synack_unseen) {
+			/* a stack ACKs only a SYN/ACK it received: the capture
+			 * missed it (a one-way mirror, asymmetric routing) */
+			f->synack_unseen = true;
+			ev |= EVB_EST;
+		}
 	}
 	if (fl & RASFLOW_TCP_FIN)
 		sat8(&f->fin[dir]);

@@ -90,6 +90,10 @@ struct rasflow_flow {
 
 	/* ICMP / ICMPv6 destination unreachable quoting this flow */
 	uint8_t icmp_type, icmp_code;	/* of the first one */
+	/* TCP, kept in a hole of the cold line (set at most once a flow): the
+	 * initiator ACKed after its SYN while no SYN/ACK was captured, so the
+	 * handshake completed on a path the capture does not see */
+	bool synack_unseen;
 	uint16_t icmp_errors;		/* saturating */
 	rasflow_ts icmp_first;
 	struct rasflow_addr icmp_from;	/* who sent the first one (target or a router) */
@@ -117,7 +121,8 @@ struct rasflow_flow_hooks {
 	void (*on_packet)(void *user, struct rasflow_flow *f, const struct rasflow_pkt *p,
 			  int dir, rasflow_ts ts);
 	/* Something an operator would want to hear about at once: the handshake
-	 * completed, a RST, an ICMP error, a SYN retransmission. Fired once per
+	 * completed (or the initiator ACKed a SYN/ACK the capture missed:
+	 * synack_unseen), a RST, an ICMP error, a SYN retransmission. Fired once per
 	 * cause: the first RST in each direction, the first ICMP error, every
 	 * SYN retransmission before the handshake completes. */
 	void (*on_event)(void *user, struct rasflow_flow *f, int event, rasflow_ts ts);

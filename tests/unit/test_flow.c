@@ -523,6 +523,38 @@ static void setup_short_timeouts(void)
 	setup_with(&o, ras_svc);
 }
 
+/* A one-way view: only the initiator's packets. Its ACK after the SYN says
+ * the SYN/ACK went by unseen; the flow times out as an established one. */
+Test(flow, ack_after_syn_without_synack, .init = setup_short_timeouts)
+{
+	struct rasflow_flow *f;
+
+	tcp("10.0.0.1", 50060, "10.0.0.2", 20003, S, 0, T0);
+	f = tcp("10.0.0.1", 50060, "10.0.0.2", 20003, A, 0, T0 + 1000);
+	cr_assert(f->synack_unseen);
+	cr_assert(!f->established, "established means the SYN/ACK was seen");
+	cr_assert_eq(f->synack, 0);
+	cr_assert_eq(rec.ev[RASFLOW_EV_ESTABLISHED], 1);
+	tcp("10.0.0.1", 50060, "10.0.0.2", 20003, A | P, 100, T0 + 2000);
+	cr_assert_eq(rec.ev[RASFLOW_EV_ESTABLISHED], 1, "fired once");
+	/* a SYN-only flow would go after 5 s; this one stays for 100 */
+	udp("10.0.0.9", 1, "10.0.0.8", 2, 0, T0 + 20 * SEC);
+	cr_assert_eq(rec.ends, 0);
+}
+
+Test(flow, syn_retries_and_own_rst_are_not_an_ack)
+{
+	struct rasflow_flow *f;
+
+	tcp("10.0.0.1", 50061, "10.0.0.2", 20003, S, 0, T0);
+	tcp("10.0.0.1", 50061, "10.0.0.2", 20003, S, 0, T0 + SEC);
+	f = tcp("10.0.0.1", 50061, "10.0.0.2", 20003, R | A, 0, T0 + 2 * SEC);
+	cr_assert(!f->synack_unseen);
+	f = tcp("10.0.0.1", 50062, "10.0.0.2", 20003, A, 0, T0 + 3 * SEC);
+	cr_assert(!f->synack_unseen, "an ACK without a SYN is mid-stream, not one-sided");
+	cr_assert(f->midstream);
+}
+
 Test(flow, udp_timeout_then_new_flow, .init = setup_short_timeouts)
 {
 	struct rasflow_flow *f = udp("10.0.0.1", 50040, "10.0.0.3", 20000, 10, T0);
