@@ -258,6 +258,8 @@ static int finish(struct gen *g, const struct ipdesc *d, uint32_t l4len, const u
 	memset(&f, 0, sizeof(f));
 	f.t_us = set->start_us + d->t;
 	f.seq = g->seq++;
+	f.from = host_index(g, d->src);
+	f.to = host_index(g, d->dst);
 	if (set->link == RG_LINK_SLL2 || set->link == RG_LINK_RAW) {
 		f.len = (uint32_t)(ll + n);
 		f.ip_off = (uint32_t)ll;
@@ -639,6 +641,26 @@ static int cmp_frame(const void *x, const void *y)
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
+/* Leave out the frames of the "unseen" directions (built all the same, so
+ * that sequence numbers, ports and IP ids do not depend on the setting). */
+static void drop_unseen(const struct scn *s, struct rg_frames *fr)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < fr->n; i++) {
+		bool drop = false;
+
+		for (size_t k = 0; k < s->set.nunseen; k++)
+			drop |= fr->f[i].from == s->set.unseen[k].from &&
+				fr->f[i].to == s->set.unseen[k].to;
+		if (drop)
+			free(fr->f[i].data);
+		else
+			fr->f[j++] = fr->f[i];
+	}
+	fr->n = j;
+}
+
 int rg_generate(struct scn *s, struct rg_frames *out, char *err, size_t errlen)
 {
 	char eb[LIBNET_ERRBUF_SIZE];
@@ -690,6 +712,7 @@ int rg_generate(struct scn *s, struct rg_frames *out, char *err, size_t errlen)
 		if (r < 0)
 			goto out;
 	}
+	drop_unseen(s, out);
 	if (out->n)
 		qsort(out->f, out->n, sizeof(out->f[0]), cmp_frame);
 	rc = 0;

@@ -17,6 +17,7 @@
 #include "rasflow/err.h"
 
 #define RG_NAME_MAX 48		/* host names and template arguments */
+#define RG_UNSEEN_MAX 16		/* "unseen" settings */
 #define RG_DEFAULT_START 1714986000000000LL	/* 2024-05-06T09:00:00Z in us */
 
 enum rg_link { RG_LINK_ETH, RG_LINK_VLAN, RG_LINK_QINQ, RG_LINK_SLL2, RG_LINK_RAW, RG_LINK_ERSPAN };
@@ -35,6 +36,8 @@ struct rg_settings {
 	enum rg_format format;	/* from the scenario; the command line overrides */
 	bool pad;		/* pad Ethernet frames to the 60-byte minimum */
 	bool truncate;		/* "damage truncate": cut the last record in half */
+	struct { int from, to; } unseen[RG_UNSEEN_MAX];	/* "unseen A -> B" */
+	size_t nunseen;
 };
 
 struct rg_host {
@@ -116,6 +119,7 @@ struct rg_frame {
 	uint8_t *data;		/* owned */
 	uint32_t len;		/* wire length */
 	uint32_t ip_off, ip_len;	/* where the IP packet sits in data */
+	int from, to;		/* host indices; to = from for broadcast and multicast */
 };
 
 struct rg_frames {

@@ -41,7 +41,7 @@ struct parser {
 
 static const char *const event_words[] = { "tcp", "udp", "icmp-unreach", "vrrp", "bcast" };
 static const char *const setting_words[] = { "start", "link", "snaplen", "seed", "rtt", "format",
-					     "pad", "damage", "host", "every" };
+					     "pad", "damage", "unseen", "host", "every" };
 
 /* Splits a line into whitespace-separated tokens; '#' starts a comment. */
 static int tokenize(struct parser *p, struct line *ln)
@@ -507,6 +507,30 @@ static void parse_setting(struct parser *p, struct line *ln)
 			st->pad = false;
 		else
 			err(p, ln, v, "bad pad '%s' (on, off)", v->s);
+	} else if (strcmp(k, "unseen") == 0) {
+		/* unseen A -> B: the capture point misses what A sends to B */
+		int a, b;
+
+		want = 4;
+		if (ln->n < 4) {
+			err_end(p, ln, "A -> B");
+			return;
+		}
+		if (strcmp(ln->t[2].s, "->") != 0) {
+			err(p, ln, &ln->t[2], "expected '->' after the host, not '%s'", ln->t[2].s);
+			return;
+		}
+		a = need_host(p, ln, &ln->t[1], ln->t[1].s);
+		b = need_host(p, ln, &ln->t[3], ln->t[3].s);
+		if (a < 0 || b < 0)
+			return;
+		if (st->nunseen == RG_UNSEEN_MAX) {
+			err(p, ln, &ln->t[0], "more than %d unseen settings", RG_UNSEEN_MAX);
+			return;
+		}
+		st->unseen[st->nunseen].from = a;
+		st->unseen[st->nunseen].to = b;
+		st->nunseen++;
 	} else if (strcmp(k, "damage") == 0) {
 		if (strcmp(v->s, "truncate") == 0)
 			st->truncate = true;
