@@ -139,6 +139,7 @@ void rasflow_analysis_free(struct rasflow_analysis *an)
 	rasflow_vm_free(&an->ea);
 	rasflow_vm_zfree(an->eslots, an->neslots, sizeof(*an->eslots));
 	free(an->findings);
+	free(an->sides);
 	free(an->rstat);
 	free(an);
 }
@@ -466,6 +467,11 @@ static int note_hosts(struct rasflow_analysis *an, const struct rasflow_ana_pend
 		ob.how = f->established ? OBS_ESTABLISHED : OBS_SYNACK;
 		return add_obs(h, &ob);
 	}
+	if (f->proto == 6 && f->synack_unseen && f->dirsrc == RASFLOW_DIRSRC_SYN) {
+		ob.how = OBS_ACKED;
+		ob.when = f->first[RASFLOW_DIR_FWD];
+		return add_obs(h, &ob);
+	}
 	if (f->proto == 17 && o == RASFLOW_OUT_BIDIRECTIONAL) {
 		ob.how = OBS_REPLY;
 		return add_obs(h, &ob);
@@ -524,6 +530,10 @@ static int fold(struct rasflow_analysis *an, const struct rasflow_ana_pending *p
 	e->dst_group = di == RASFLOW_NOHOST && rasflow_ana_is_group(an, &f->dst);
 	e->flows++;
 	e->nout[o]++;
+	int side = rasflow_ana_flow_one_side(f);
+
+	if (side >= 0)
+		e->one_sided[side]++;
 	for (int d = 0; d < 2; d++) {
 		e->pkts[d] += f->pkts[d];
 		e->bytes[d] += f->bytes[d];
@@ -1413,6 +1423,8 @@ int rasflow_analysis_finish(struct rasflow_analysis *an, const struct rasflow_ca
 	if ((err = rasflow_ana_classify(an)) < 0)
 		return err;
 	if ((err = sort_tables(an)) < 0)
+		return err;
+	if ((err = rasflow_ana_sides(an)) < 0)
 		return err;
 	if ((err = rasflow_ana_edge_findings(an)) < 0)
 		return err;

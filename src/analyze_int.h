@@ -15,7 +15,10 @@
 #define RASFLOW_HOST_OBS 8		/* answered services remembered per host */
 
 /* How a host showed it listens on a port. */
-enum { OBS_SYNACK, OBS_ESTABLISHED, OBS_REPLY };
+enum {
+	OBS_ACKED,		/* the initiator ACKed; its SYN/ACK was not captured */
+	OBS_SYNACK, OBS_ESTABLISHED, OBS_REPLY
+};
 
 /* One answered service: inference input. Of a service's answers, that of
  * the earliest flow: its manner, its initiator and when. */
@@ -99,6 +102,10 @@ struct rasflow_analysis {
 	struct rasflow_capture_summary cap;
 	bool finished;
 
+	struct rasflow_one_sided *sides;	/* sorted by (from, to); sides.c */
+	size_t nsides;
+	uint64_t side_flows;			/* flows behind them */
+
 	rasflow_roleset all_roles;		/* every role of the ruleset */
 	rasflow_roleset ext_roles;		/* class external */
 	rasflow_roleset ras_roles;		/* class RAS-internal */
@@ -123,10 +130,24 @@ int rasflow_ana_infer(struct rasflow_analysis *an);
 /* Step 2: outcome, policy, verdict and detail of every edge. */
 int rasflow_ana_classify(struct rasflow_analysis *an);
 
-/* Step 3 (after sorting): findings of failed, unexpected, mismatch edges. */
+/* Which one direction of a working TCP flow the capture holds:
+ * RASFLOW_DIR_FWD when nothing came back although the initiator ACKed a
+ * SYN/ACK the capture missed, RASFLOW_DIR_REV when the responder's SYN/ACK
+ * and payload came without any packet of the initiator; -1 otherwise. */
+int rasflow_ana_flow_one_side(const struct rasflow_flow *f);
+
+/* Step 3 (after sorting): the host pairs seen one way only (sides.c). */
+int rasflow_ana_sides(struct rasflow_analysis *an);
+
+/* The pair whose traffic was captured from `from` to `to` only, or NULL. */
+const struct rasflow_one_sided *rasflow_ana_side_find(const struct rasflow_analysis *an,
+						      const struct rasflow_addr *from,
+						      const struct rasflow_addr *to);
+
+/* Step 4: findings of failed, unexpected, mismatch edges. */
 int rasflow_ana_edge_findings(struct rasflow_analysis *an);
 
-/* Step 4: missing findings of steady rules. */
+/* Step 5: missing findings of steady rules. */
 int rasflow_ana_missing(struct rasflow_analysis *an);
 
 /* Room for this many more findings (one realloc rather than doubling). */

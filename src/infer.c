@@ -25,6 +25,8 @@ static bool weak_port(uint8_t proto, uint16_t port)
 
 static const char *how_name(uint8_t how)
 {
+	if (how == OBS_ACKED)
+		return "ACKed by the initiator, its SYN/ACK not captured";
 	return how == OBS_REPLY ? "reply" : "SYN/ACK";
 }
 

@@ -242,6 +242,28 @@ static void capture_fields(struct jb *b, json_t *c, const struct rasflow_analysi
 	put(b, c, "decode_errors", json_integer((json_int_t)cs->decode_errors));
 }
 
+/* Additions to "capture": the host pairs it saw one way only (sides.c). */
+static void capture_additions(struct jb *b, json_t *c, const struct rasflow_analysis *an)
+{
+	size_t n;
+	const struct rasflow_one_sided *v = rasflow_analysis_one_sided(an, &n, NULL);
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < n && arr != NULL; i++) {
+		json_t *o = json_object();
+
+		if (o == NULL) {
+			b->nomem = true;
+			break;
+		}
+		put(b, o, "from", jaddr(&v[i].from));
+		put(b, o, "to", jaddr(&v[i].to));
+		put(b, o, "flows", json_integer(v[i].flows));
+		append(b, arr, o);
+	}
+	put(b, c, "one_sided", arr);
+}
+
 static void host_fields(struct jb *b, json_t *o, const struct rasflow_analysis *an,
 			const struct rasflow_host *h)
 {
@@ -323,6 +345,7 @@ static void edge_fields(struct jb *b, json_t *o, const struct rasflow_analysis *
 	put(b, o, "bytes_back", json_integer((json_int_t)e->bytes[1]));
 	put(b, o, "syns", json_integer(e->syns));
 	put(b, o, "cut", json_integer(e->cut));
+	put(b, o, "one_sided", json_integer(e->one_sided[0] + e->one_sided[1]));
 	if (e->icmp) {
 		json_t *ic = json_object();
 
@@ -498,6 +521,7 @@ int rasflow_report_json(const struct rasflow_analysis *an, const struct rasflow_
 	put(&b, root, "tool", tool_obj(&b, o));
 	put(&b, root, "ruleset", ruleset_obj(&b, rs));
 	capture_fields(&b, cap, an);
+	capture_additions(&b, cap, an);
 	put(&b, root, "capture", cap);
 
 	hv = rasflow_analysis_hosts(an, &n);
@@ -583,8 +607,10 @@ int rasflow_report_jsonl(const struct rasflow_analysis *an, const struct rasflow
 		put(&b, c, "schema", jstr("rasflow/1"));
 		put(&b, c, "tool", tool_obj(&b, o));
 		put(&b, c, "ruleset", ruleset_obj(&b, rs));
-		if (cap != NULL)
+		if (cap != NULL) {
 			capture_fields(&b, cap, an);
+			capture_additions(&b, cap, an);
+		}
 		put(&b, c, "capture", cap);
 		put(&b, c, "warnings", warnings_arr(&b, an));
 		rc = b.nomem ? RASFLOW_ENOMEM : 0;

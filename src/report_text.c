@@ -108,6 +108,59 @@ static const char *bytes_str(uint64_t n, char *buf, size_t len)
 	return buf;
 }
 
+/* "cb1 (10.20.0.10)", or the address of a host without a name. */
+static void put_host(const struct tw *w, const struct rasflow_analysis *an,
+		     const struct rasflow_addr *a)
+{
+	const struct rasflow_host *h = rasflow_analysis_host(an, a);
+	char ab[RASFLOW_ADDR_STRLEN];
+
+	rasflow_addr_str(a, ab);
+	if (h != NULL && h->name != NULL) {
+		put_text(w, h->name);
+		fprintf(w->out, " (%s)", ab);
+	} else {
+		fputs(ab, w->out);
+	}
+}
+
+#define ONE_SIDED_SHOWN 5
+
+/* The host pairs the capture saw one way only, biggest first. */
+static void one_sided(const struct tw *w, const struct rasflow_analysis *an)
+{
+	size_t n, shown[ONE_SIDED_SHOWN], k = 0;
+	uint64_t flows;
+	const struct rasflow_one_sided *v = rasflow_analysis_one_sided(an, &n, &flows);
+
+	if (n == 0)
+		return;
+	fprintf(w->out, "  %swarning:%s one direction only between %zu host pair%s: %llu TCP connection%s worked with nothing captured the other way (a one-way mirror or asymmetric routing); a missing reply between them proves nothing\n",
+		col(w, C_YEL), col(w, C_OFF), n, n == 1 ? "" : "s", (unsigned long long)flows,
+		flows == 1 ? "" : "s");
+	/* the biggest few, in (from, to) order among equals */
+	for (; k < ONE_SIDED_SHOWN && k < n; k++) {
+		size_t best = n;
+
+		for (size_t i = 0; i < n; i++) {
+			bool taken = false;
+
+			for (size_t j = 0; j < k; j++)
+				taken |= shown[j] == i;
+			if (!taken && (best == n || v[i].flows > v[best].flows))
+				best = i;
+		}
+		shown[k] = best;
+		fputs("    ", w->out);
+		put_host(w, an, &v[best].from);
+		fprintf(w->out, " %s ", arrow(w));
+		put_host(w, an, &v[best].to);
+		fprintf(w->out, ": %u connection%s\n", v[best].flows, v[best].flows == 1 ? "" : "s");
+	}
+	if (n > k)
+		fprintf(w->out, "    and %zu more pairs (--format json: capture.one_sided)\n", n - k);
+}
+
 static void summary(const struct tw *w, const struct rasflow_analysis *an,
 		    const struct rasflow_report_opts *o)
 {
@@ -147,6 +200,8 @@ static void summary(const struct tw *w, const struct rasflow_analysis *an,
 		put_text(w, c->warnings[i]);
 		fputc('\n', w->out);
 	}
+
+	one_sided(w, an);
 
 	hv = rasflow_analysis_hosts(an, &nh);
 	for (size_t i = 0; i < nh; i++) {

@@ -23,7 +23,7 @@ enum rasflow_outcome rasflow_ana_flow_outcome(const struct rasflow_flow *f)
 	bool rev = f->pkts[RASFLOW_DIR_REV] > 0;
 
 	if (f->proto == 6) {
-		if (f->established || f->synack > 0)
+		if (f->established || f->synack > 0 || f->synack_unseen)
 			return RASFLOW_OUT_ESTABLISHED;
 		if (f->syn > 0 && f->rst[RASFLOW_DIR_REV] > 0)
 			return RASFLOW_OUT_REFUSED;
@@ -414,6 +414,15 @@ static char *edge_detail(struct rasflow_analysis *an, const struct rasflow_edge 
 	}
 	if (p != NULL)
 		*p = '\0';
+	if (e->one_sided[0] + e->one_sided[1] > 0) {
+		char more[64], *m = more;
+		size_t used = strlen(buf);
+
+		m = rasflow_put_str(m, " (");
+		m = rasflow_put_dec(m, e->one_sided[0] + e->one_sided[1]);
+		m = rasflow_put_str(m, " captured one way only)");
+		rasflow_put_trunc(buf, sizeof(buf), &used, more, (size_t)(m - more));
+	}
 	if (cut_out(e, e->outcome)) {
 		p = rasflow_put_dec(buf, e->cut);
 		p = rasflow_put_str(p, e->proto == 6 ? " connection attempt" : " flow");
@@ -629,6 +638,18 @@ static int failed_finding(struct rasflow_analysis *an, const struct rasflow_edge
 		/* unanswered or one way: the most common failures, concatenated */
 		bool dgram = e->outcome == RASFLOW_OUT_ONEWAY;
 		char num[24], dur[24];
+		const struct rasflow_one_sided *side = dgram ?
+			rasflow_ana_side_find(an, &e->src, &e->dst) : NULL;
+
+		if (side != NULL) {
+			/* a TCP stack's ACKs prove replies that were not captured;
+			 * datagrams prove nothing either way */
+			t->severity = RASFLOW_SEV_WARNING;
+			return rasflow_ana_add_finding(an, t,
+				"%s → %s %s %s: %s — but the capture holds only %s → %s traffic: %u TCP connection%s between them worked with nothing captured the other way (a one-way mirror or asymmetric routing), so the replies may have gone by unseen; capture both directions to be sure",
+				sl, role, dl, svc, e->detail, sl, dl, side->flows,
+				side->flows == 1 ? "" : "s");
+		}
 		const char *parts[] = {
 			sl, " → ", role, " ", dl, " ", svc, ": ", num,
 			dgram ? " datagrams" : e->syns == 1 ? " SYN" : " SYNs", " over ", dur,

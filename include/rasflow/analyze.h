@@ -163,6 +163,8 @@ struct rasflow_edge {
 	struct rasflow_addr icmp_from;	/* sender of the first ICMP error */
 
 	int rule;			/* index of the rule reported, or -1 */
+	uint32_t one_sided[2];		/* working TCP flows captured in one direction
+					 * only: [RASFLOW_DIR_FWD] the initiator's */
 	uint32_t cut;			/* flows with no reply yet when the capture ended
 					 * (RASFLOW_ANA_CUT_US): not counted as failed */
 	rasflow_roleset src_roles, dst_roles;	/* roles used to classify */
@@ -274,6 +276,17 @@ struct rasflow_capture_summary {
 	size_t nwarnings;
 };
 const struct rasflow_capture_summary *rasflow_analysis_capture(const struct rasflow_analysis *an);
+
+/* A pair of hosts whose TCP connections worked although the capture holds
+ * only the packets from `from` to `to` (a one-way mirror, asymmetric
+ * routing): the reverse direction took a path the capture does not see. */
+struct rasflow_one_sided {
+	struct rasflow_addr from, to;
+	uint32_t flows;			/* such connections, either way round */
+};
+/* Sorted by (from, to); *flows: their total. */
+const struct rasflow_one_sided *rasflow_analysis_one_sided(const struct rasflow_analysis *an,
+							   size_t *n, uint64_t *flows);
 
 /* Host by address, or NULL. */
 const struct rasflow_host *rasflow_analysis_host(const struct rasflow_analysis *an,

@@ -18,6 +18,7 @@
 #   findings: none                   ... or there are none ('-' = null)
 #   edge: PROTO SRC DST DPORT VERDICT RULE   this edge is listed, as given
 #   warning: TEXT                    some entry of "warnings" contains TEXT
+#   one_sided: FROM TO FLOWS         capture.one_sided is exactly these pairs
 #
 # Environment: RASFLOW_BIN (the rasflow binary), RASFLOW_SRCDIR (source root;
 # default: two levels above this file). Exit 0 pass, 1 fail, 2 setup error,
@@ -41,7 +42,8 @@ RECORDED_NDPI = "4.2.0"
 VOLATILE = [("tool", "version"), ("tool", "ndpi")]
 PLACEHOLDER = "<volatile>"
 
-KEYS = ("args", "exit", "stderr", "stdout", "summary", "finding", "findings", "edge", "warning")
+KEYS = ("args", "exit", "stderr", "stdout", "summary", "finding", "findings", "edge", "warning",
+        "one_sided")
 
 
 def word(v):
@@ -79,6 +81,12 @@ def check_asserts(case, doc):
     for w in case["warnings"]:
         if not any(w in x for x in doc.get("warnings", [])):
             fails.append("no warning contains %r" % w)
+    if case["one_sided"] is not None:
+        got = sorted((x["from"], x["to"], str(x["flows"]))
+                     for x in doc["capture"].get("one_sided", []))
+        if got != sorted(case["one_sided"]):
+            fails.append("capture.one_sided is %s, the scenario says %s"
+                         % (got, sorted(case["one_sided"])))
     return fails
 
 
@@ -86,7 +94,7 @@ def load_case(name):
     """Parse CASE/case: 'args: ...', 'exit: N', 'stderr: text' (repeatable)."""
     path = os.path.join(HERE, name, "case")
     case = {"args": None, "exit": None, "stderr": [], "stdout": "json", "summary": None,
-            "findings": None, "edges": [], "warnings": []}
+            "findings": None, "edges": [], "warnings": [], "one_sided": None}
     with open(path, encoding="utf-8") as f:
         for lineno, line in enumerate(f, 1):
             line = line.rstrip("\n")
@@ -119,6 +127,10 @@ def load_case(name):
                 case["edges"].append(tuple(val.split()))
             elif key == "warning":
                 case["warnings"].append(val)
+            elif key == "one_sided":
+                if len(val.split()) != 3:
+                    raise ValueError("%s:%d: one_sided: FROM TO FLOWS" % (path, lineno))
+                case["one_sided"] = (case["one_sided"] or []) + [tuple(val.split())]
             else:
                 if val not in ("json", "empty"):
                     raise ValueError("%s:%d: stdout is 'json' or 'empty'" % (path, lineno))

@@ -103,7 +103,10 @@ static struct rasflow_addr A(const char *s)
 	return a;
 }
 
-enum kind { EST, REFUSED, UNANS, UNREACH_RTR, UNREACH_SELF, MID, U_BIDIR, U_ONEWAY, U_UNREACH };
+/* ONE_SIDED: only the initiator's packets, an ACK after its SYN (the
+ * SYN/ACK not captured); RESP_ONLY: only the responder's SYN/ACK and data. */
+enum kind { EST, REFUSED, UNANS, UNREACH_RTR, UNREACH_SELF, MID, ONE_SIDED, RESP_ONLY,
+	    U_BIDIR, U_ONEWAY, U_UNREACH };
 
 /* One finished flow of the given kind between t and t + dur seconds. */
 static struct rasflow_flow mk(enum kind k, const char *src, const char *dst, uint16_t dport,
@@ -156,12 +159,25 @@ static struct rasflow_flow mk(enum kind k, const char *src, const char *dst, uin
 		f.midstream = true;
 		f.data[0] = f.data[1] = true;
 		break;
+	case ONE_SIDED:
+		f.syn = 1;
+		f.synack_unseen = true;
+		f.data[0] = true;
+		break;
+	case RESP_ONLY:
+		f.dirsrc = RASFLOW_DIRSRC_SYNACK;
+		f.synack = 1;
+		f.data[1] = true;
+		f.pkts[0] = 0;
+		f.bytes[0] = 0;
+		f.first[0] = f.last[0] = 0;
+		break;
 	case U_BIDIR:
 		break;
 	case U_ONEWAY:
 		break;
 	}
-	if (k == EST || k == MID || k == U_BIDIR) {
+	if (k == EST || k == MID || k == RESP_ONLY || k == U_BIDIR) {
 		f.pkts[1] = 4;
 		f.bytes[1] = 240;
 		f.first[1] = a;
@@ -1220,4 +1236,106 @@ Test(infer, fold_order_does_not_matter)
 	e = edge("10.0.0.10", "10.0.7.7", 6, 8443);
 	cr_expect_eq(e->app_state, RASFLOW_APP_DETECTED);
 	cr_expect_eq(e->app_proto, 9);
+}
+
+/* One-way views: connections that worked though only one direction was
+ * captured, and what that says about replies between those hosts. */
+TestSuite(one_sided, .init = setup, .fini = teardown);
+
+static const char sides_site[] = "10.0.1.1 rdsh rdsh1\n10.0.0.1 broker cb1\n";
+
+static const struct rasflow_finding *only_finding(void)
+{
+	size_t n;
+	const struct rasflow_finding *fv = rasflow_analysis_findings(an, &n);
+
+	cr_assert_eq(n, 1);
+	return fv;
+}
+
+Test(one_sided, acked_connections_work_and_the_pair_is_listed)
+{
+	const struct rasflow_one_sided *v;
+	const struct rasflow_finding *f;
+	const struct rasflow_edge *e;
+	uint64_t flows;
+	size_t n;
+
+	use_site(sides_site);
+	start();
+	for (unsigned i = 0; i < 3; i++)
+		feed(ONE_SIDED, "10.0.1.1", "10.0.0.1", 20003, 15 * i, 1);
+	feed(U_ONEWAY, "10.0.1.1", "10.0.0.1", 20003, 20, 0);
+	finish_span(50);
+	e = edge("10.0.1.1", "10.0.0.1", 6, 20003);
+	cr_assert_eq(e->outcome, RASFLOW_OUT_ESTABLISHED);
+	cr_assert_eq(e->verdict, RASFLOW_V_OK);
+	cr_assert_eq(e->one_sided[RASFLOW_DIR_FWD], 3);
+	cr_assert_eq(e->one_sided[RASFLOW_DIR_REV], 0);
+	cr_assert_str_eq(e->detail, "3 of 3 flows established (3 captured one way only)");
+	v = rasflow_analysis_one_sided(an, &n, &flows);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(flows, 3);
+	cr_assert(rasflow_addr_eq(&v[0].from, &e->src) && rasflow_addr_eq(&v[0].to, &e->dst));
+	cr_assert_eq(v[0].flows, 3);
+	/* the datagram's reply may have gone the same unseen way */
+	f = only_finding();
+	cr_assert_eq(f->kind, RASFLOW_FIND_FAILED);
+	cr_assert_eq(f->proto, 17);
+	cr_assert_eq(f->severity, RASFLOW_SEV_WARNING);
+	cr_assert_str_eq(f->message,
+		"rdsh1 (10.0.1.1) → broker cb1 (10.0.0.1) udp/20003: 4 packets one way over 0 s, no reply — but the capture holds only rdsh1 (10.0.1.1) → cb1 (10.0.0.1) traffic: 3 TCP connections between them worked with nothing captured the other way (a one-way mirror or asymmetric routing), so the replies may have gone by unseen; capture both directions to be sure");
+}
+
+Test(one_sided, responder_only_connections_count_the_other_way)
+{
+	const struct rasflow_one_sided *v;
+	const struct rasflow_edge *e;
+	size_t n;
+
+	use_site(sides_site);
+	start();
+	feed(RESP_ONLY, "10.0.0.1", "10.0.1.1", 30004, 0, 1);
+	finish_span(10);
+	e = edge("10.0.0.1", "10.0.1.1", 6, 30004);
+	cr_assert_eq(e->verdict, RASFLOW_V_OK);
+	cr_assert_eq(e->one_sided[RASFLOW_DIR_REV], 1);
+	v = rasflow_analysis_one_sided(an, &n, NULL);
+	cr_assert_eq(n, 1);
+	/* captured: the responder (rdsh1) -> the initiator (cb1) */
+	cr_assert(rasflow_addr_eq(&v[0].from, &e->dst) && rasflow_addr_eq(&v[0].to, &e->src));
+}
+
+Test(one_sided, any_packet_the_other_way_means_a_lost_synack_not_a_one_way_view)
+{
+	const struct rasflow_edge *e;
+	size_t n;
+
+	use_site(sides_site);
+	start();
+	feed(ONE_SIDED, "10.0.1.1", "10.0.0.1", 20003, 0, 1);
+	feed(EST, "10.0.0.1", "10.0.1.1", 30004, 5, 1);	/* packets cb1 -> rdsh1 */
+	feed(U_ONEWAY, "10.0.1.1", "10.0.0.1", 20003, 20, 0);
+	finish_span(50);
+	e = edge("10.0.1.1", "10.0.0.1", 6, 20003);
+	cr_assert_eq(e->verdict, RASFLOW_V_OK);
+	cr_assert_eq(e->one_sided[RASFLOW_DIR_FWD], 1);
+	rasflow_analysis_one_sided(an, &n, NULL);
+	cr_assert_eq(n, 0);
+	cr_assert_eq(only_finding()->severity, RASFLOW_SEV_ERROR);
+}
+
+Test(one_sided, an_acked_port_infers_its_role)
+{
+	const struct rasflow_host *h;
+
+	start();
+	feed(ONE_SIDED, "10.0.0.1", "10.0.1.1", 30004, 0, 1);
+	finish_span(10);
+	h = host("10.0.1.1");
+	cr_assert(has_role(h, "rdsh"));
+	cr_assert_eq(h->source, RASFLOW_SRC_INFERRED);
+	cr_assert_eq(h->nevidence, 1);
+	cr_assert_str_eq(h->evidence[0],
+		"answered tcp/30004 (ACKed by the initiator, its SYN/ACK not captured) from 10.0.0.1: only rdsh listens there");
 }
