@@ -576,7 +576,7 @@ void rasflow_monitor_flow_event(struct rasflow_monitor *m, struct rasflow_flow *
 	}
 	case RASFLOW_EV_RST:
 		if (f->proto == 6 && f->syn > 0 && !f->established && f->synack == 0 &&
-		    f->rst[RASFLOW_DIR_REV] > 0)
+		    !f->synack_unseen && f->rst[RASFLOW_DIR_REV] > 0)
 			failed(m, f, RASFLOW_OUT_REFUSED, ts);
 		break;
 	case RASFLOW_EV_ICMP:
@@ -812,7 +812,8 @@ static void check_pending(struct rasflow_monitor *m, rasflow_ts now)
 		struct pending *p = &m->pend[i];
 		struct rasflow_flow *f = p->f;
 
-		if (f->id != p->id || f->synack > 0 || f->established || f->pkts[RASFLOW_DIR_REV] ||
+		if (f->id != p->id || f->synack > 0 || f->established || f->synack_unseen ||
+		    f->pkts[RASFLOW_DIR_REV] ||
 		    f->rst[RASFLOW_DIR_REV] || f->icmp_errors)
 			continue;
 		if (now >= p->seen + limit) {
