@@ -9,6 +9,12 @@
  * first, then the packet inside it to the inner conversation's flow, with
  * the frame's time; an inner packet that does not decode is counted in dec
  * (not in st.undecoded, which counts frames) and dropped.
+ *
+ * When asked (rasflow_engine_copies), a frame whose packet is a mirror's
+ * copy of one seen a moment before (dedup.h) is counted, and with
+ * RASFLOW_COPIES_DROP goes no further, tunnel contents included. A copy is
+ * judged by the frame's own packet: two mirror sessions' tunnels around the
+ * same packet differ (their sequence numbers), and count twice.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +42,20 @@ void rasflow_engine_free(struct rasflow_engine *e)
 	if (!e)
 		return;
 	rasflow_flowtab_free(e->ft);
+	free(e->dedup);
 	free(e);
+}
+
+int rasflow_engine_copies(struct rasflow_engine *e, enum rasflow_copies mode)
+{
+	if (mode == RASFLOW_COPIES_IGNORE) {
+		free(e->dedup);
+		e->dedup = NULL;
+	} else if (e->dedup == NULL && (e->dedup = calloc(1, sizeof(*e->dedup))) == NULL) {
+		return -1;
+	}
+	e->drop_copies = mode == RASFLOW_COPIES_DROP;
+	return 0;
 }
 
 /* The packets inside tunnel packet p, each to its flow; at most
@@ -64,6 +83,11 @@ enum rasflow_dec rasflow_engine_packet(struct rasflow_engine *e, int dlt, rasflo
 	if (r != RASFLOW_DEC_OK) {
 		e->st.undecoded++;
 		return r;
+	}
+	if (e->dedup != NULL && rasflow_dedup_copy(e->dedup, rasflow_dedup_sig(&pkt), ts)) {
+		e->st.copies++;
+		if (e->drop_copies)
+			return r;
 	}
 	if (!rasflow_flowtab_packet(e->ft, &pkt, ts))
 		e->st.no_flow++;

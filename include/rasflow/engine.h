@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "rasflow/decode.h"
+#include "rasflow/dedup.h"
 #include "rasflow/flow.h"
 
 struct rasflow_engine_stats {
@@ -19,6 +20,7 @@ struct rasflow_engine_stats {
 	uint64_t undecoded;		/* frames decode did not return OK for: skipped */
 	uint64_t no_flow;		/* decoded frames no flow took (orphan fragments, no memory) */
 	uint64_t ts_backwards;		/* frames stamped earlier than the latest frame before them */
+	uint64_t copies;		/* decoded frames that were a mirror's copy (dedup.h) */
 	rasflow_ts first_ts, last_ts;	/* earliest and latest frame time; valid when packets > 0 */
 };
 
@@ -29,6 +31,15 @@ struct rasflow_engine {
 	struct rasflow_dec_stats dec;	/* decode results by layer and reason */
 	struct rasflow_engine_stats st;
 	bool hooks_see_packets;		/* on_new or on_packet is set: they may read bytes */
+	struct rasflow_dedup *dedup;	/* owned; NULL: copies are not looked for */
+	bool drop_copies;		/* copies skip the flow table (counted in st.copies) */
+};
+
+/* What the engine does with a mirror's copies of a packet (dedup.h). */
+enum rasflow_copies {
+	RASFLOW_COPIES_IGNORE,		/* not looked for: every frame counts */
+	RASFLOW_COPIES_COUNT,		/* counted in st.copies; they still count to flows */
+	RASFLOW_COPIES_DROP,		/* counted in st.copies and kept out of the flow table */
 };
 
 /* A frame decoded ahead of its turn (offline read-ahead, capture.c). */
@@ -36,6 +47,7 @@ struct rasflow_engine_frame {
 	struct rasflow_pkt pkt;		/* borrows the frame's bytes (see rasflow_engine_ahead) */
 	struct rasflow_flow_hint hint;
 	uint8_t dec;			/* enum rasflow_dec of the decode */
+	uint64_t sig;			/* rasflow_dedup_sig, when the engine looks for copies */
 };
 
 /* NULL on out-of-memory. opts NULL = rasflow_flowtab_default_opts(); hooks may be NULL. */
@@ -43,6 +55,10 @@ struct rasflow_engine *rasflow_engine_new(const struct rasflow_flowtab_opts *opt
 					  const struct rasflow_flow_hooks *hooks);
 /* Frees the flow table without calling on_end: flush it first for that. */
 void rasflow_engine_free(struct rasflow_engine *e);
+
+/* Look for a mirror's copies from now on (default: RASFLOW_COPIES_IGNORE).
+ * Returns -1 (ENOMEM) when the 64 KiB table cannot be had. */
+int rasflow_engine_copies(struct rasflow_engine *e, enum rasflow_copies mode);
 
 /* Decode one frame of link type dlt and account it to its flow. Frames that
  * do not decode OK are counted (st.undecoded and dec) and skipped, never
@@ -71,6 +87,8 @@ static inline void rasflow_engine_ahead(struct rasflow_engine *e, int dlt, const
 {
 	fr->dec = (uint8_t)rasflow_decode_frame(dlt, bytes, caplen, &fr->pkt, &e->dec);
 	if (fr->dec == RASFLOW_DEC_OK) {
+		if (e->dedup != NULL)
+			fr->sig = rasflow_dedup_sig(&fr->pkt);
 		rasflow_flowtab_hint(e->ft, &fr->pkt, &fr->hint);
 	} else {
 		fr->hint.stage = 2;
@@ -121,6 +139,11 @@ static inline enum rasflow_dec rasflow_engine_packet_ahead(struct rasflow_engine
 	if (fr->dec != RASFLOW_DEC_OK) {
 		e->st.undecoded++;
 		return (enum rasflow_dec)fr->dec;
+	}
+	if (e->dedup != NULL && rasflow_dedup_copy(e->dedup, fr->sig, ts)) {
+		e->st.copies++;
+		if (e->drop_copies)
+			return RASFLOW_DEC_OK;
 	}
 	if (fr->pkt.tunnel != RASFLOW_TUN_NONE)
 		return rasflow_engine_packet_tunnel(e, fr, ts);

@@ -21,7 +21,10 @@
  *             timeouts, TCP state, events, hooks or eviction. Not a usable
  *             tracker: a lower bound for what any flow table adds
  *   engine    rasflow's capture -> decode -> flow table path (no DPI, no
- *             classification), flows flushed at the end
+ *             classification; a mirror's copies counted, as analyze and
+ *             monitor count them), flows flushed at the end
+ *   nocopies  engine without looking for a mirror's copies (not a default
+ *             mode): engine minus nocopies is what dedup.h costs
  *   analyze   `rasflow analyze --no-dpi -o /dev/null` (report written)
  *   dpi       `rasflow analyze -o /dev/null` (nDPI on)
  * (both with `--site FILE` when given: benchgen --farm writes one),
@@ -259,8 +262,9 @@ static int run_floor(const char *path, int fd)
 	return 0;
 }
 
-/* Child: capture -> engine, no hooks. */
-static int run_engine(const char *path, size_t max_flows, int fd)
+/* Child: capture -> engine, no hooks; copies: what it does with a mirror's
+ * copies (analyze and monitor count them). */
+static int run_engine(const char *path, size_t max_flows, enum rasflow_copies copies, int fd)
 {
 	struct rasflow_errlist err = { 0 };
 	struct rasflow_capture_opts co;
@@ -275,6 +279,10 @@ static int run_engine(const char *path, size_t max_flows, int fd)
 		fo.max_flows = max_flows;
 	c = rasflow_capture_open_offline(paths, 1, &co, &err);
 	e = rasflow_engine_new(&fo, NULL);
+	if (e != NULL && rasflow_engine_copies(e, copies) < 0) {
+		rasflow_engine_free(e);
+		e = NULL;
+	}
 	if (c == NULL || e == NULL) {
 		rasflow_err_print(&err, stderr);
 		return 2;
@@ -317,7 +325,9 @@ static int measure(const char *mode, const char *path, const char *bin, const ch
 			if (strcmp(mode, "floor") == 0)
 				_exit(run_floor(path, pfd[1]));
 			if (strcmp(mode, "engine") == 0)
-				_exit(run_engine(path, max_flows, pfd[1]));
+				_exit(run_engine(path, max_flows, RASFLOW_COPIES_COUNT, pfd[1]));
+			if (strcmp(mode, "nocopies") == 0)
+				_exit(run_engine(path, max_flows, RASFLOW_COPIES_IGNORE, pfd[1]));
 			dup2(open("/dev/null", O_WRONLY), 1);
 			{
 				char mf[32];
@@ -400,7 +410,7 @@ int main(int argc, char **argv)
 		case 's': site = optarg; break;
 		default:
 			fprintf(stderr, "usage: bench [--rasflow BIN] [--runs N] [--max-flows N] "
-					"[--modes bare,bare64k,decode,floor,engine,analyze,dpi] [--site FILE] "
+					"[--modes bare,bare64k,decode,floor,engine,nocopies,analyze,dpi] [--site FILE] "
 					"CAPTURE\n");
 			return 2;
 		}
