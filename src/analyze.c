@@ -925,6 +925,9 @@ static int copy_capture(struct rasflow_analysis *an, const struct rasflow_captur
 	c->packets = ci->packets;
 	c->bytes = ci->bytes;
 	c->decode_errors = ci->decode_errors;
+	c->copies = ci->copies;
+	c->copies_sought = ci->copies_sought;
+	c->copies_dropped = ci->copies_dropped;
 	c->start = ci->start;
 	c->end = ci->end;
 	if (ci->dec != NULL) {

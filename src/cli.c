@@ -51,6 +51,8 @@ static const char usage_analyze[] =
 	"                      is unexpected\n"
 	"  --all               list ignored edges too\n"
 	"  --max-flows N       flow-table cap (LRU eviction beyond it)\n"
+	"  --dedup             drop a mirror's copies of a packet (the same IP packet\n"
+	"                      again within 1 ms); they are counted either way\n"
 	"  --window SECONDS    default window for steady rules (60)\n"
 	"  --baseline FILE     compare with a JSON report of a known-good capture\n"
 	"  -f, --filter BPF    capture filter applied to every input\n";
@@ -80,6 +82,8 @@ static const char usage_monitor[] =
 	"  --fail-on KINDS     kinds that make the final exit status 1\n"
 	"                      (default failed,unexpected,missing,mismatch)\n"
 	"  --max-flows N       flow-table cap (LRU eviction beyond it)\n"
+	"  --dedup             drop a mirror's copies of a packet (the same IP packet\n"
+	"                      again within 1 ms); they are counted either way\n"
 	"  -Z USER             drop privileges to USER once the capture and the\n"
 	"                      output are open (default: nobody when started as\n"
 	"                      root; -Z root keeps root)\n"
@@ -170,6 +174,9 @@ int rasflow_cli_common_opt(const char *cmd, int c, struct rasflow_cli_common *co
 			return -1;
 		}
 		co->fail_on_set = true;
+		return 1;
+	case RASFLOW_OPT_DEDUP:
+		co->dedup = true;
 		return 1;
 	case RASFLOW_OPT_MAXFLOWS:
 		if (!rasflow_cli_parse_ulong(optarg, 1ul << 30, &v)) {

@@ -347,6 +347,15 @@ static int limit_warnings(const struct args *a, const struct rasflow_engine *eng
 			"(the clock stepped back); times span the earliest to the latest stamp",
 			what, (unsigned long long)eng->st.ts_backwards) < 0)
 		return -1;
+	if (eng->st.copies &&
+	    add_warning(warnings, n, "%s: %llu frames (%.1f %%) were copies of a packet seen less "
+			"than 1 ms before (the same traffic captured twice: a mirror session copying "
+			"two ports, or two capture interfaces); %s",
+			what, (unsigned long long)eng->st.copies,
+			100.0 * (double)eng->st.copies / (double)eng->st.packets,
+			eng->drop_copies ? "dropped (--dedup)" :
+					   "each counted as a packet of its own (--dedup drops them)") < 0)
+		return -1;
 	if (fs->evicted &&
 	    add_warning(warnings, n, "%llu flows evicted at the flow-table limit of %zu "
 			"(--max-flows): they ended early but are still counted in their edges",
@@ -446,6 +455,11 @@ int rasflow_cmd_analyze(int argc, char **argv)
 	if (a.co.max_flows)
 		fopts.max_flows = a.co.max_flows;
 	eng = rasflow_engine_new(&fopts, &hooks);
+	if (eng != NULL &&
+	    rasflow_engine_copies(eng, a.co.dedup ? RASFLOW_COPIES_DROP : RASFLOW_COPIES_COUNT) < 0) {
+		rasflow_engine_free(eng);
+		eng = NULL;
+	}
 	if (eng == NULL) {
 		fprintf(stderr, "rasflow analyze: out of memory\n");
 		goto out;

@@ -146,6 +146,8 @@ static void tick(void *user, rasflow_ts now)
 	l.now = now;
 	l.packets = r->eng->st.packets;
 	l.bytes = r->eng->st.wire_bytes;
+	l.copies = r->eng->st.copies;
+	l.copies_dropped = r->eng->drop_copies;
 	l.flows = rasflow_flowtab_stats(r->eng->ft);
 	l.max_flows = r->max_flows;
 	if (rasflow_capture_stats(r->cap, &cs) == 0) {
@@ -493,6 +495,12 @@ int rasflow_cmd_monitor(int argc, char **argv)
 		fopts.max_flows = a.co.max_flows;
 	run.max_flows = fopts.max_flows;
 	run.eng = run.mon ? rasflow_engine_new(&fopts, &hooks) : NULL;
+	if (run.eng != NULL &&
+	    rasflow_engine_copies(run.eng, a.co.dedup ? RASFLOW_COPIES_DROP :
+							RASFLOW_COPIES_COUNT) < 0) {
+		rasflow_engine_free(run.eng);
+		run.eng = NULL;
+	}
 	if (run.eng == NULL) {
 		fprintf(stderr, "rasflow monitor: out of memory\n");
 		goto out;

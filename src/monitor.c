@@ -996,6 +996,8 @@ int rasflow_monitor_write_stats(struct rasflow_monitor *m, const struct rasflow_
 				    json_integer((json_int_t)l->dropped) : json_null());
 		ok = ok && put(o, "interface_drops", l->has_drops ?
 				    json_integer((json_int_t)l->ifdropped) : json_null());
+		ok = ok && put(o, "mirror_copies", json_integer((json_int_t)l->copies));
+		ok = ok && put(o, "mirror_copies_dropped", json_boolean(l->copies_dropped));
 		ok = ok && put(o, "edges", json_integer((json_int_t)s->edges));
 		if (ok) {
 			ok = put(o, "verdicts", v);
@@ -1013,13 +1015,17 @@ int rasflow_monitor_write_stats(struct rasflow_monitor *m, const struct rasflow_
 		return write_json(o, ok, out);
 	}
 
-	char drops[96];
+	char drops[160];
+	int used;
 
 	if (l->has_drops)
-		snprintf(drops, sizeof(drops), "%llu dropped by the kernel, %llu by the interface",
-			 (unsigned long long)l->dropped, (unsigned long long)l->ifdropped);
+		used = snprintf(drops, sizeof(drops), "%llu dropped by the kernel, %llu by the interface",
+				(unsigned long long)l->dropped, (unsigned long long)l->ifdropped);
 	else
-		snprintf(drops, sizeof(drops), "drop counters unavailable");
+		used = snprintf(drops, sizeof(drops), "drop counters unavailable");
+	if (l->copies && used > 0 && (size_t)used < sizeof(drops))
+		snprintf(drops + used, sizeof(drops) - (size_t)used, ", %llu mirror copies%s",
+			 (unsigned long long)l->copies, l->copies_dropped ? " dropped" : "");
 	if (fprintf(out,
 		    "%s stats: %llu packets (%s)\n"
 		    "  flows: %zu active of %zu, %llu created, %llu evicted, %llu expired\n"

@@ -157,6 +157,9 @@ void rasflow_pipeline_capture_info(struct rasflow_capture_info *ci,
 	ci->start = eng->st.packets ? eng->st.first_ts : 0;
 	ci->end = eng->st.packets ? eng->st.last_ts : 0;
 	ci->decode_errors = eng->st.undecoded;
+	ci->copies = eng->st.copies;
+	ci->copies_sought = eng->dedup != NULL;
+	ci->copies_dropped = eng->drop_copies;
 	ci->dec = &eng->dec;
 	ci->flows = rasflow_engine_flow_stats(eng);
 }

@@ -242,9 +242,11 @@ static void capture_fields(struct jb *b, json_t *c, const struct rasflow_analysi
 	put(b, c, "decode_errors", json_integer((json_int_t)cs->decode_errors));
 }
 
-/* Additions to "capture": the host pairs it saw one way only (sides.c). */
+/* Additions to "capture": the host pairs it saw one way only (sides.c), a
+ * mirror's copies (dedup.h). */
 static void capture_additions(struct jb *b, json_t *c, const struct rasflow_analysis *an)
 {
+	const struct rasflow_capture_summary *cs = rasflow_analysis_capture(an);
 	size_t n;
 	const struct rasflow_one_sided *v = rasflow_analysis_one_sided(an, &n, NULL);
 	json_t *arr = json_array();
@@ -262,6 +264,8 @@ static void capture_additions(struct jb *b, json_t *c, const struct rasflow_anal
 		append(b, arr, o);
 	}
 	put(b, c, "one_sided", arr);
+	put(b, c, "copies", cs->copies_sought ? json_integer((json_int_t)cs->copies) : json_null());
+	put(b, c, "copies_dropped", json_boolean(cs->copies_dropped));
 }
 
 static void host_fields(struct jb *b, json_t *o, const struct rasflow_analysis *an,

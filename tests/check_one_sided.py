@@ -22,16 +22,15 @@ pcaps/one-way-mirror.pcap must have some, so the comparison is never empty
 by accident. Skips (exit 77) without tshark.
 """
 import collections
-import glob
-import json
 import os
 import shutil
 import subprocess
 import sys
 
+from sample_captures import analyze_json, captures
+
 SRC = os.environ["RASFLOW_SRCDIR"]
 RASFLOW = os.environ["RASFLOW_BIN"]
-PUBLIC = os.path.join(SRC, "..", "shared", "pcaps", "public")
 
 SYN, RST, ACK = 0x02, 0x04, 0x10
 FIELDS = ["ip.src", "ipv6.src", "ip.dst", "ipv6.dst", "tcp.stream", "tcp.srcport",
@@ -87,28 +86,15 @@ def expected(cap):
     return edges, {d: n for d, n in pairs.items() if (d[1], d[0]) not in traffic}
 
 
-def rasflow(cap):
-    p = subprocess.run([RASFLOW, "analyze", "--no-dpi", "--all", "--format", "json", cap],
-                       capture_output=True, text=True)
-    if p.returncode not in (0, 1):
-        return None, "exit %d: %s" % (p.returncode, p.stderr.strip())
-    return json.loads(p.stdout), None
-
-
 def main():
     if shutil.which("tshark") is None:
         print("SKIP: tshark not installed")
         return 77
-    caps = sorted(glob.glob(os.path.join(SRC, "pcaps", "*.pcap")) +
-                  glob.glob(os.path.join(SRC, "pcaps", "*.pcapng")))
-    caps = [c for c in caps if not c.endswith("not-a-capture.pcap")]
-    if os.path.isdir(PUBLIC):
-        caps += sorted(glob.glob(os.path.join(PUBLIC, "*.pcap")) +
-                       glob.glob(os.path.join(PUBLIC, "*.pcapng")))
+    caps = captures(SRC)
     fails, total, with_some = [], 0, 0
     for cap in caps:
         name = os.path.relpath(cap, SRC)
-        doc, err = rasflow(cap)
+        doc, err = analyze_json(RASFLOW, cap)
         if doc is None:
             fails.append("%s: analyze %s" % (name, err))
             continue

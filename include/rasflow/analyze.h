@@ -101,6 +101,9 @@ struct rasflow_capture_info {
 	uint64_t packets, bytes;	/* frames read, their wire length */
 	rasflow_ts start, end;		/* first and last packet; 0 when none */
 	uint64_t decode_errors;		/* frames that did not decode */
+	uint64_t copies;		/* frames that were a mirror's copy (dedup.h) */
+	bool copies_sought;		/* they were looked for */
+	bool copies_dropped;		/* ... and kept out of the flows (--dedup) */
 	const struct rasflow_dec_stats *dec;		/* optional: errors by layer/reason */
 	const struct rasflow_flowtab_stats *flows;	/* optional: flow table counters */
 	const char *const *warnings;	/* e.g. "x.pcap: truncated after 1234 packets" */
@@ -268,6 +271,8 @@ struct rasflow_capture_summary {
 	char **files;
 	size_t nfiles;
 	uint64_t packets, bytes, decode_errors;
+	uint64_t copies;
+	bool copies_sought, copies_dropped;
 	rasflow_ts start, end;
 	bool has_dec, has_flows;
 	struct rasflow_dec_stats dec;

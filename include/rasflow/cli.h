@@ -29,6 +29,7 @@ enum {
 	RASFLOW_OPT_NODPI,
 	RASFLOW_OPT_FAILON,
 	RASFLOW_OPT_MAXFLOWS,
+	RASFLOW_OPT_DEDUP,
 	RASFLOW_OPT_OWN,
 };
 
@@ -40,6 +41,7 @@ enum {
 	{ "no-dpi", no_argument, NULL, RASFLOW_OPT_NODPI },                          \
 	{ "fail-on", required_argument, NULL, RASFLOW_OPT_FAILON },                  \
 	{ "max-flows", required_argument, NULL, RASFLOW_OPT_MAXFLOWS },              \
+	{ "dedup", no_argument, NULL, RASFLOW_OPT_DEDUP },                           \
 	{ "help", no_argument, NULL, 'h' }
 
 /* What they set. */
@@ -49,6 +51,7 @@ struct rasflow_cli_common {
 	unsigned fail_on;		/* --fail-on kinds; set the default before parsing */
 	bool fail_on_set;		/* --fail-on given */
 	unsigned long max_flows;	/* --max-flows, 0 = default */
+	bool dedup;			/* --dedup: drop a mirror's copies */
 };
 
 /* Take getopt_long's c (value in optarg) if it is a shared option: 1 taken,

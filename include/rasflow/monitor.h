@@ -66,6 +66,8 @@ struct rasflow_monitor_live {
 	size_t max_flows;		/* the flow-table cap */
 	bool has_drops;			/* pcap_stats answered */
 	uint64_t received, dropped, ifdropped;	/* rasflow_capture_stats */
+	uint64_t copies;		/* a mirror's copies (engine st.copies) */
+	bool copies_dropped;		/* --dedup */
 };
 
 struct rasflow_monitor;
