@@ -11,12 +11,15 @@
  * A packet that carries a tunnel is followed in, as the engine does, with
  * rasflow_decode_inner: each inner packet gets the same checks, one level
  * deeper, its carried frame inside its payload, never a frame counted.
+ * Every packet that decodes is signed as the engine signs it to find a
+ * mirror's copies (dedup.h).
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "rasflow/decode.h"
+#include "rasflow/dedup.h"
 #include "../pkt_same.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -83,6 +86,10 @@ static void check(enum rasflow_dec r, const struct rasflow_pkt *pkt, const uint8
 	if (pkt->payload)
 		for (uint32_t i = 0; i < pkt->payload_len; i++)
 			*sum += pkt->payload[i];
+	/* a mirror's copies are looked for in every decoded packet: its
+	 * signature reads at most l3_caplen bytes of l3 */
+	if (r == RASFLOW_DEC_OK)
+		*sum += (unsigned)rasflow_dedup_sig(pkt);
 	(void)rasflow_dec_layer_name((enum rasflow_layer)pkt->layer);
 	(void)rasflow_dec_reason_name((enum rasflow_dec_reason)pkt->reason);
 	(void)rasflow_dec_result_name(r);

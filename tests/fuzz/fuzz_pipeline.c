@@ -111,7 +111,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rasflow_flowtab_default_opts(&fopts);
 	fopts.max_flows = 64;		/* LRU eviction too */
 	eng = rasflow_engine_new(&fopts, &hooks);
-	if (!eng)
+	/* a mirror's copies: counted as analyze does, or dropped (--dedup) */
+	if (!eng || rasflow_engine_copies(eng, size & 1 ? RASFLOW_COPIES_DROP :
+							   RASFLOW_COPIES_COUNT) < 0)
 		goto out;
 	while (pcap_next_ex(p, &hdr, &pkt) == 1)
 		rasflow_engine_packet(eng, dlt, tv_to_ts(&hdr->ts), pkt, hdr->caplen, hdr->len);
