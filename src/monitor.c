@@ -3,8 +3,16 @@
  *
  * Memory is bounded: the edge table (for once-per-edge) refuses new edges
  * beyond its cap and counts them, the SYN list is a fixed array, the missing
- * windows are one per (steady rule, site host). Per packet nothing happens
- * here: only new flows, flow events, DPI detections, flow ends and ticks.
+ * windows are one per (steady rule, site host), the host pairs seen one way
+ * only at most MAX_SIDES. Per packet nothing happens here: only new flows,
+ * flow events, DPI detections, flow ends and ticks.
+ *
+ * Host pairs seen one way only (docs/output.md "One-way captures") are
+ * learnt as analyze learns them, from TCP connections that worked with
+ * nothing captured the other way, and forgotten when a flow between them
+ * ends with packets the other way; a datagram without a reply between them
+ * is alerted as a warning that says so. Live, a flow that carried packets
+ * the other way before the pair was learnt does not count against it.
  */
 #include <jansson.h>
 #include <stdarg.h>
@@ -23,6 +31,7 @@
 #define DEF_MAX_PENDING 4096
 #define DEF_SCAN_MS 1000
 #define DEF_WINDOW 60
+#define MAX_SIDES 1024
 #define HASH_SEED 0x9e3779b97f4a7c15ull
 #define MSG_LEN 1024
 #define LABEL_LEN (RASFLOW_ADDR_STRLEN + 300)
@@ -66,6 +75,12 @@ struct watch {
 	rasflow_ts last_good, last_fail;
 };
 
+/* A host pair seen one way only: from -> to captured, nothing back. */
+struct mside {
+	struct rasflow_addr from, to;
+	uint32_t flows;			/* connections that worked so */
+};
+
 struct rasflow_monitor {
 	struct rasflow_analysis *an;
 	struct rasflow_monitor_opts o;
@@ -84,6 +99,9 @@ struct rasflow_monitor {
 	rasflow_ts next_scan;
 	rasflow_ts now;			/* latest time seen */
 	rasflow_ts started;		/* first time seen (0 = none yet) */
+
+	struct mside sides[MAX_SIDES];	/* sorted by (from, to); the first nsides */
+	size_t nsides;
 };
 
 void rasflow_monitor_default_opts(struct rasflow_monitor_opts *o)
@@ -252,6 +270,92 @@ int rasflow_monitor_reload(struct rasflow_monitor *m, rasflow_ts now)
 	if (err == 0)
 		m->st.reloads++;
 	return err;
+}
+
+/* ---- host pairs seen one way only ---- */
+
+/* Index of (from, to) in m->sides, or where it would go (*found false). */
+static size_t side_at(const struct rasflow_monitor *m, const struct rasflow_addr *from,
+		      const struct rasflow_addr *to, bool *found)
+{
+	size_t lo = 0, hi = m->nsides;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = rasflow_addr_cmp(&m->sides[mid].from, from);
+
+		if (c == 0)
+			c = rasflow_addr_cmp(&m->sides[mid].to, to);
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = false;
+	return lo;
+}
+
+/* A connection that worked was captured from `from` to `to` only. Beyond
+ * MAX_SIDES pairs, new ones are not learnt. */
+static void side_add(struct rasflow_monitor *m, const struct rasflow_addr *from,
+		     const struct rasflow_addr *to)
+{
+	bool found;
+	size_t i = side_at(m, from, to, &found);
+
+	if (found) {
+		m->sides[i].flows++;
+		return;
+	}
+	if (m->nsides == MAX_SIDES)
+		return;
+	memmove(&m->sides[i + 1], &m->sides[i], (m->nsides - i) * sizeof(m->sides[0]));
+	m->sides[i].from = *from;
+	m->sides[i].to = *to;
+	m->sides[i].flows = 1;
+	m->nsides++;
+	m->st.one_sided = m->nsides;
+}
+
+/* Something came from `from` to `to`: the pair (to, from) is not one-way. */
+static void side_drop(struct rasflow_monitor *m, const struct rasflow_addr *from,
+		      const struct rasflow_addr *to)
+{
+	bool found;
+	size_t i = side_at(m, to, from, &found);
+
+	if (!found)
+		return;
+	memmove(&m->sides[i], &m->sides[i + 1], (m->nsides - i - 1) * sizeof(m->sides[0]));
+	m->nsides--;
+	m->st.one_sided = m->nsides;
+}
+
+static const struct mside *side_find(const struct rasflow_monitor *m,
+				     const struct rasflow_addr *from,
+				     const struct rasflow_addr *to)
+{
+	bool found;
+	size_t i = side_at(m, from, to, &found);
+
+	return found ? &m->sides[i] : NULL;
+}
+
+/* What a finished flow says about the pairs. */
+static void side_flow_end(struct rasflow_monitor *m, const struct rasflow_flow *f)
+{
+	int side = rasflow_analysis_flow_one_side(f);
+
+	if (side == RASFLOW_DIR_REV)
+		side_add(m, &f->dst, &f->src);	/* learnt at the end: no event says it */
+	if (f->pkts[RASFLOW_DIR_REV] > 0)
+		side_drop(m, &f->dst, &f->src);
+	if (f->pkts[RASFLOW_DIR_FWD] > 0 && m->nsides > 0)
+		side_drop(m, &f->src, &f->dst);
 }
 
 /* ---- the edge table ---- */
@@ -468,6 +572,7 @@ static void alert_failed(struct rasflow_monitor *m, const struct rasflow_flow *f
 	const char *role = rs->roles[r->dst].id;
 	char sl[LABEL_LEN], dl[LABEL_LEN], svc[RASFLOW_SERVICE_STRLEN], ab[RASFLOW_ADDR_STRLEN];
 	bool v6 = !rasflow_addr_is_v4(&f->dst);
+	const struct mside *side;
 	struct rasflow_alert a;
 
 	edge_alert(&a, f, RASFLOW_FIND_FAILED, RASFLOW_SEV_ERROR, pk->rule, ts);
@@ -487,6 +592,12 @@ static void alert_failed(struct rasflow_monitor *m, const struct rasflow_flow *f
 		     f->icmp_code,
 		     itself ? "it does not accept this traffic (stopped service or host firewall)" :
 			      "a firewall or router between them rejects it");
+	} else if (o == RASFLOW_OUT_ONEWAY && (side = side_find(m, &f->src, &f->dst)) != NULL) {
+		a.severity = RASFLOW_SEV_WARNING;
+		emit(m, &a, "%s → %s %s %s: %u datagram%s, no reply after %u s — but the capture holds only %s → %s traffic: %u TCP connection%s between them worked with nothing captured the other way (a one-way mirror or asymmetric routing), so the replies may have gone by unseen",
+		     sl, role, dl, svc, f->pkts[RASFLOW_DIR_FWD],
+		     f->pkts[RASFLOW_DIR_FWD] == 1 ? "" : "s", m->o.syn_timeout, sl, dl, side->flows,
+		     side->flows == 1 ? "" : "s");
 	} else if (o == RASFLOW_OUT_ONEWAY) {
 		emit(m, &a, "%s → %s %s %s: %u datagram%s, no reply after %u s — a firewall between them drops the port, or the %s service is down",
 		     sl, role, dl, svc, f->pkts[RASFLOW_DIR_FWD],
@@ -572,6 +683,8 @@ void rasflow_monitor_flow_event(struct rasflow_monitor *m, struct rasflow_flow *
 
 		if (e != NULL)
 			e->flags |= EF_OK;
+		if (f->synack_unseen && f->pkts[RASFLOW_DIR_REV] == 0)
+			side_add(m, &f->src, &f->dst);
 		break;
 	}
 	case RASFLOW_EV_RST:
@@ -791,6 +904,7 @@ void rasflow_monitor_flow_end(struct rasflow_monitor *m, struct rasflow_flow *f,
 
 	if (why == RASFLOW_END_EOF)
 		return;
+	side_flow_end(m, f);
 	note_flow(m, f);
 	e = edge_find(m, f);
 	if (e != NULL) {
@@ -996,6 +1110,7 @@ int rasflow_monitor_write_stats(struct rasflow_monitor *m, const struct rasflow_
 				    json_integer((json_int_t)l->dropped) : json_null());
 		ok = ok && put(o, "interface_drops", l->has_drops ?
 				    json_integer((json_int_t)l->ifdropped) : json_null());
+		ok = ok && put(o, "one_way_pairs", json_integer((json_int_t)s->one_sided));
 		ok = ok && put(o, "mirror_copies", json_integer((json_int_t)l->copies));
 		ok = ok && put(o, "mirror_copies_dropped", json_boolean(l->copies_dropped));
 		ok = ok && put(o, "edges", json_integer((json_int_t)s->edges));
@@ -1024,8 +1139,12 @@ int rasflow_monitor_write_stats(struct rasflow_monitor *m, const struct rasflow_
 	else
 		used = snprintf(drops, sizeof(drops), "drop counters unavailable");
 	if (l->copies && used > 0 && (size_t)used < sizeof(drops))
-		snprintf(drops + used, sizeof(drops) - (size_t)used, ", %llu mirror copies%s",
-			 (unsigned long long)l->copies, l->copies_dropped ? " dropped" : "");
+		used += snprintf(drops + used, sizeof(drops) - (size_t)used, ", %llu mirror copies%s",
+				 (unsigned long long)l->copies, l->copies_dropped ? " dropped" : "");
+	if (s->one_sided && used > 0 && (size_t)used < sizeof(drops))
+		snprintf(drops + used, sizeof(drops) - (size_t)used,
+			 ", %zu host pair%s seen one way only", s->one_sided,
+			 s->one_sided == 1 ? "" : "s");
 	if (fprintf(out,
 		    "%s stats: %llu packets (%s)\n"
 		    "  flows: %zu active of %zu, %llu created, %llu evicted, %llu expired\n"

@@ -172,6 +172,11 @@ bool rasflow_analysis_outcome_good(enum rasflow_outcome o, const struct rasflow_
 	return rasflow_ana_outcome_good(o, r);
 }
 
+int rasflow_analysis_flow_one_side(const struct rasflow_flow *f)
+{
+	return rasflow_ana_flow_one_side(f);
+}
+
 bool rasflow_analysis_ras_port(uint8_t proto, uint16_t port)
 {
 	return rasflow_ana_ras_port(proto, port);

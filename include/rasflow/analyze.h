@@ -354,6 +354,10 @@ int rasflow_analysis_rebind(struct rasflow_analysis *an, const struct rasflow_ru
 enum rasflow_outcome rasflow_analysis_flow_outcome(const struct rasflow_flow *f);
 bool rasflow_analysis_outcome_good(enum rasflow_outcome o, const struct rasflow_rule *r);
 
+/* The one direction of a working TCP flow the capture holds, or -1: see
+ * struct rasflow_one_sided (RASFLOW_DIR_FWD: the initiator's packets only). */
+int rasflow_analysis_flow_one_side(const struct rasflow_flow *f);
+
 /* Contract "RAS-specific" responder port (20000-20030, 20443, ...). */
 bool rasflow_analysis_ras_port(uint8_t proto, uint16_t port);
 

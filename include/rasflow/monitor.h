@@ -56,6 +56,7 @@ struct rasflow_monitor_stats {
 	uint64_t edges_refused;		/* edge table full: those edges are not alerted */
 	uint64_t pending_refused;	/* SYN list full: those SYNs are not timed */
 	uint64_t reloads;
+	size_t one_sided;		/* host pairs seen one way only (their replies unseen) */
 };
 
 /* Live numbers of the capture for the summary (cmd_monitor.c fills them). */

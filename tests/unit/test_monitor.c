@@ -2,8 +2,8 @@
  * clock: once per edge, the SYN timer (answered, reused and overdue SYNs),
  * refusals and ICMP errors, DPI mismatches, the rolling missing window
  * (waits for the window, resets when traffic returns, alerts again), the
- * live classifier's policy for hosts not in the site, reload, and the
- * alert line written out by hand.
+ * live classifier's policy for hosts not in the site, reload, host pairs seen
+ * one way only, and the alert line written out by hand.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -295,6 +295,57 @@ Test(monitor, udp_request_timer)
 	cr_assert_str_eq(seen.msg[0],
 			 "rdsh1 (10.0.1.21) → broker cb1 (10.0.0.10) udp/20009: 3 datagrams, no reply after 3 s — a firewall between them drops the port, or the broker service is down");
 	cr_assert_eq(rasflow_monitor_stats(mon)->pending, 0);
+}
+
+/* A connection from src to dst that worked with nothing captured back. */
+static void one_sided(const char *src, const char *dst, uint16_t sport, unsigned t)
+{
+	struct rasflow_flow f = syn_flow(src, dst, sport, 20003, t);
+
+	rasflow_monitor_flow_new(mon, &f);
+	f.synack_unseen = true;		/* its ACK after the SYN */
+	f.pkts[RASFLOW_DIR_FWD] = 2;
+	rasflow_monitor_flow_event(mon, &f, RASFLOW_EV_ESTABLISHED, T0 + t * SEC);
+}
+
+/* rdsh1 -> cb1 seen one way only: its connection worked (an ACK after the
+ * SYN, nothing captured back), so its unanswered datagram is a warning that
+ * says why. rdsh2 -> cb1 too, until a flow of cb1's ends with packets to
+ * rdsh2: then its datagram is an error again. A reply to rdsh1 captured
+ * on one of its own connections ends the other pair. */
+Test(monitor, one_way_pairs_soften_udp_alerts_until_contradicted)
+{
+	struct rasflow_flow dg = udp_flow("10.0.1.21", "10.0.0.10", 20009, 11);
+	struct rasflow_flow back = syn_flow("10.0.0.10", "10.0.1.22", 50002, 30004, 20);
+	struct rasflow_flow dg2 = udp_flow("10.0.1.22", "10.0.0.10", 20009, 30);
+
+	one_sided("10.0.1.21", "10.0.0.10", 50001, 10);
+	cr_assert_eq(rasflow_monitor_stats(mon)->one_sided, 1);
+	rasflow_monitor_flow_new(mon, &dg);
+	tick(15);
+	cr_assert_eq(seen.n, 1, "the SYN was answered (ACKed): only the datagram");
+	cr_assert_eq(seen.a[0].severity, RASFLOW_SEV_WARNING);
+	cr_assert_str_eq(seen.msg[0],
+			 "rdsh1 (10.0.1.21) → broker cb1 (10.0.0.10) udp/20009: 1 datagram, no reply after 3 s — but the capture holds only rdsh1 (10.0.1.21) → cb1 (10.0.0.10) traffic: 1 TCP connection between them worked with nothing captured the other way (a one-way mirror or asymmetric routing), so the replies may have gone by unseen");
+
+	one_sided("10.0.1.22", "10.0.0.10", 50003, 19);
+	cr_assert_eq(rasflow_monitor_stats(mon)->one_sided, 2);
+	rasflow_monitor_flow_new(mon, &back);
+	establish(&back, 20);
+	rasflow_monitor_flow_end(mon, &back, RASFLOW_END_TIMEOUT);
+	cr_assert_eq(rasflow_monitor_stats(mon)->one_sided, 1, "cb1 -> rdsh2 was captured");
+	rasflow_monitor_flow_new(mon, &dg2);
+	tick(34);
+	cr_assert_eq(seen.n, 2);
+	cr_assert_eq(seen.a[1].severity, RASFLOW_SEV_ERROR);
+
+	/* rdsh1's next connection gets its reply captured: the pair goes */
+	struct rasflow_flow again = syn_flow("10.0.1.21", "10.0.0.10", 50004, 20003, 40);
+
+	rasflow_monitor_flow_new(mon, &again);
+	establish(&again, 40);
+	rasflow_monitor_flow_end(mon, &again, RASFLOW_END_TIMEOUT);
+	cr_assert_eq(rasflow_monitor_stats(mon)->one_sided, 0, "cb1 -> rdsh1 was captured");
 }
 
 Test(monitor, syn_timer_forgets_a_reused_flow)
