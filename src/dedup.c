@@ -15,8 +15,9 @@
  * without options and the first 20 bytes of what follows: a TCP header
  * without options (ports, sequence and acknowledgement numbers, flags,
  * window and the checksum, which covers the payload), or UDP's header
- * (its checksum too) and 12 bytes of payload. Every TCP segment has that
- * much, so the common path copies a fixed size. */
+ * (its checksum too) and 12 bytes of payload; IP options, when there are
+ * any, take the place of some of those. Every TCP segment has that much,
+ * so the common path reads a fixed size in place. */
 #define SIG4 40
 #define SIG6 60
 /* ICMP and ICMPv6: the header, the ICMP header and the quoted IP header and
