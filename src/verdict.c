@@ -355,18 +355,22 @@ static char *edge_detail(struct rasflow_analysis *an, const struct rasflow_edge 
 		p = rasflow_put_dec(buf, n);
 		p = rasflow_put_str(p, " of ");
 		p = rasflow_put_dec(p, e->flows);
-		p = rasflow_put_str(p, " flows established");
+		p = rasflow_put_str(p, e->flows == 1 ? " flow established" : " flows established");
 		break;
 	case RASFLOW_OUT_REFUSED:
 		p = rasflow_put_dec(buf, e->syns);
-		p = rasflow_put_str(p, " SYNs answered by RST");
+		p = rasflow_put_str(p, e->syns == 1 ? " SYN answered by RST" : " SYNs answered by RST");
 		break;
-	case RASFLOW_OUT_UNANSWERED:
-		p = rasflow_put_dec(buf, e->proto == 6 ? e->syns : e->pkts[0]);
-		p = rasflow_put_str(p, e->proto == 6 ? " SYNs over " : " packets over ");
+	case RASFLOW_OUT_UNANSWERED: {
+		uint64_t k = e->proto == 6 ? e->syns : e->pkts[0];
+
+		p = rasflow_put_dec(buf, k);
+		p = rasflow_put_str(p, e->proto == 6 ? (k == 1 ? " SYN over " : " SYNs over ") :
+						       (k == 1 ? " packet over " : " packets over "));
 		p = rasflow_put_secs0(p, us);
 		p = rasflow_put_str(p, " s, never answered");
 		break;
+	}
 	case RASFLOW_OUT_UNREACHABLE:
 		snprintf(buf, sizeof(buf), "%u ICMP %s (type %u code %u) from %s%s", e->icmp,
 			 icmp_desc(v6, e->icmp_type, e->icmp_code), e->icmp_type, e->icmp_code,
@@ -376,19 +380,21 @@ static char *edge_detail(struct rasflow_analysis *an, const struct rasflow_edge 
 		break;
 	case RASFLOW_OUT_ONEWAY:
 		p = rasflow_put_dec(buf, e->pkts[0]);
-		p = rasflow_put_str(p, " packets one way over ");
+		p = rasflow_put_str(p, e->pkts[0] == 1 ? " packet one way over " :
+							 " packets one way over ");
 		p = rasflow_put_secs0(p, us);
 		p = rasflow_put_str(p, " s, no reply");
 		break;
 	case RASFLOW_OUT_BIDIRECTIONAL:
 		p = rasflow_put_dec(buf, e->pkts[0]);
-		p = rasflow_put_str(p, " packets out, ");
+		p = rasflow_put_str(p, e->pkts[0] == 1 ? " packet out, " : " packets out, ");
 		p = rasflow_put_dec(p, e->pkts[1]);
 		p = rasflow_put_str(p, " back");
 		break;
 	case RASFLOW_OUT_MIDSTREAM:
 		p = rasflow_put_dec(buf, n);
-		p = rasflow_put_str(p, " flows began before the capture");
+		p = rasflow_put_str(p, n == 1 ? " flow began before the capture" :
+						" flows began before the capture");
 		break;
 	default: {
 		size_t used = 0;
@@ -652,7 +658,8 @@ static int failed_finding(struct rasflow_analysis *an, const struct rasflow_edge
 		}
 		const char *parts[] = {
 			sl, " → ", role, " ", dl, " ", svc, ": ", num,
-			dgram ? " datagrams" : e->syns == 1 ? " SYN" : " SYNs", " over ", dur,
+			dgram ? (e->pkts[0] == 1 ? " datagram" : " datagrams") :
+				e->syns == 1 ? " SYN" : " SYNs", " over ", dur,
 			" s, never answered — a firewall between them drops the port, or the ",
 			role, " service is down",
 		};

@@ -442,6 +442,29 @@ Test(verdict, every_outcome_under_every_policy)
 	}
 }
 
+/* One of a thing is singular, in the detail and in the finding. */
+Test(verdict, counts_of_one_read_in_the_singular)
+{
+	struct rasflow_flow f = mk(U_ONEWAY, "10.0.1.1", "10.0.0.1", 20003, 10, 0);
+	const struct rasflow_finding *fv;
+	size_t n;
+
+	use_site("10.0.1.1 rdsh rdsh1\n10.0.0.1 broker cb1\n");
+	start();
+	f.pkts[0] = 1;
+	cr_assert_eq(rasflow_analysis_flow(an, &f), 0);
+	feed(EST, "10.0.1.1", "10.0.0.1", 20003, 10, 1);
+	finish_span(30);		/* shorter than the steady rules' windows */
+	cr_assert_str_eq(edge("10.0.1.1", "10.0.0.1", 17, 20003)->detail,
+			 "1 packet one way over 0 s, no reply");
+	cr_assert_str_eq(edge("10.0.1.1", "10.0.0.1", 6, 20003)->detail,
+			 "1 of 1 flow established");
+	fv = rasflow_analysis_findings(an, &n);
+	cr_assert_eq(n, 1);
+	cr_assert_str_eq(fv[0].message,
+			 "rdsh1 (10.0.1.1) → broker cb1 (10.0.0.1) udp/20003: 1 datagram over 0 s, never answered — a firewall between them drops the port, or the broker service is down");
+}
+
 Test(verdict, ras_port_between_unknown_hosts_is_unexpected_notice)
 {
 	start();
