@@ -280,7 +280,8 @@ static void clusters(const struct dw *w)
 			host_node(w, &w->hv[i], "\t");
 }
 
-/* One label line of an edge: the service, and why it is not ok. */
+/* One label line of an edge: the service, why it is not ok, and whether the
+ * capture saw it one way only. */
 static void edge_line(const struct dw *w, const struct rasflow_edge *e)
 {
 	char sb[RASFLOW_SERVICE_STRLEN];
@@ -292,6 +293,8 @@ static void edge_line(const struct dw *w, const struct rasflow_edge *e)
 		fputc(' ', w->out);
 		put_esc(w->out, e->app, NAME_MAX_BYTES);
 	}
+	if (e->one_sided[0] + e->one_sided[1] > 0)
+		fputs(" (seen one way)", w->out);
 }
 
 /* One tooltip line of an edge: rule and outcome detail. */

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`rasflow analyze --format dot` renders with Graphviz and draws what the
 sample captures show (pcaps/README.md): the expected arrows, in the colour of
-their verdict, checked in the SVG that `dot` itself produced (so attributes
+their verdict, marked when seen one way only, checked in the SVG that `dot` itself produced (so attributes
 dot failed to parse would show). Also a capture whose TLS SNI carries quotes
 and backslashes: the name must come out as text, not as DOT syntax.
 Skips (77) when `dot` is not installed."""
@@ -236,6 +236,18 @@ def hostile_sni(tmp):
     check(set(svg_edges(root)) == {("10.20.9.50", "10.20.0.99")}, "hostile SNI: edges")
 
 
+def one_way_mirror():
+    # pcaps/README.md: rdsh1's and cb1's TCP worked, captured one way only;
+    # rdsh2's, captured both ways, carry no mark
+    _, root = render(["--site", pcap("one-way-mirror.site"), pcap("one-way-mirror.pcap")])
+    e = svg_edges(root)
+    expect(e, "10.20.1.21", "10.20.0.10", GREEN, "tcp/20003 (seen one way)")
+    expect(e, "10.20.0.10", "10.20.1.21", GREEN, "tcp/30004 (seen one way)")
+    expect(e, "10.20.1.21", "10.20.0.10", RED, "udp/20003 oneway")
+    marked = [t for v in e.values() for _, _, t in v if "seen one way" in t]
+    check(len(marked) == 2, f"one-way-mirror: {len(marked)} arrows marked, want 2")
+
+
 def main():
     if shutil.which("dot") is None:
         print("SKIP: Graphviz dot is not installed")
@@ -244,6 +256,7 @@ def main():
     missing_heartbeat()
     standby_broker()
     rogue_and_mismatch()
+    one_way_mirror()
     with tempfile.TemporaryDirectory() as tmp:
         hostile_sni(tmp)
     for f in failures:
