@@ -84,11 +84,8 @@ enum rasflow_dec rasflow_engine_packet(struct rasflow_engine *e, int dlt, rasflo
 		e->st.undecoded++;
 		return r;
 	}
-	if (e->dedup != NULL && rasflow_dedup_copy(e->dedup, rasflow_dedup_sig(&pkt), ts)) {
-		e->st.copies++;
-		if (e->drop_copies)
-			return r;
-	}
+	if (e->dedup != NULL && rasflow_engine_drops_copy(e, rasflow_dedup_sig(&pkt), ts))
+		return r;
 	if (!rasflow_flowtab_packet(e->ft, &pkt, ts))
 		e->st.no_flow++;
 	if (pkt.tunnel != RASFLOW_TUN_NONE)

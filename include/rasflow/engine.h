@@ -127,6 +127,17 @@ static inline void rasflow_engine_account(struct rasflow_engine *e, rasflow_ts t
 	e->st.wire_bytes += wirelen;
 }
 
+/* A decoded frame of signature sig (e->dedup set): a mirror's copy is
+ * counted; true when it goes no further (RASFLOW_COPIES_DROP). */
+static inline bool rasflow_engine_drops_copy(struct rasflow_engine *e, uint64_t sig,
+					     rasflow_ts ts)
+{
+	if (!rasflow_dedup_copy(e->dedup, sig, ts))
+		return false;
+	e->st.copies++;
+	return e->drop_copies;
+}
+
 /* rasflow_engine_packet_ahead's rare case, out of line (engine.c). */
 enum rasflow_dec rasflow_engine_packet_tunnel(struct rasflow_engine *e,
 					      const struct rasflow_engine_frame *fr, rasflow_ts ts);
@@ -140,11 +151,8 @@ static inline enum rasflow_dec rasflow_engine_packet_ahead(struct rasflow_engine
 		e->st.undecoded++;
 		return (enum rasflow_dec)fr->dec;
 	}
-	if (e->dedup != NULL && rasflow_dedup_copy(e->dedup, fr->sig, ts)) {
-		e->st.copies++;
-		if (e->drop_copies)
-			return RASFLOW_DEC_OK;
-	}
+	if (e->dedup != NULL && rasflow_engine_drops_copy(e, fr->sig, ts))
+		return RASFLOW_DEC_OK;
 	if (fr->pkt.tunnel != RASFLOW_TUN_NONE)
 		return rasflow_engine_packet_tunnel(e, fr, ts);
 	if (!rasflow_flowtab_packet_hinted(e->ft, &fr->pkt, ts, &fr->hint))
