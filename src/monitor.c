@@ -75,12 +75,6 @@ struct watch {
 	rasflow_ts last_good, last_fail;
 };
 
-/* A host pair seen one way only: from -> to captured, nothing back. */
-struct mside {
-	struct rasflow_addr from, to;
-	uint32_t flows;			/* connections that worked so */
-};
-
 struct rasflow_monitor {
 	struct rasflow_analysis *an;
 	struct rasflow_monitor_opts o;
@@ -100,7 +94,8 @@ struct rasflow_monitor {
 	rasflow_ts now;			/* latest time seen */
 	rasflow_ts started;		/* first time seen (0 = none yet) */
 
-	struct mside sides[MAX_SIDES];	/* sorted by (from, to); the first nsides */
+	struct rasflow_one_sided sides[MAX_SIDES];	/* the first nsides, in
+							 * rasflow_one_sided_cmp order */
 	size_t nsides;
 };
 
@@ -278,14 +273,13 @@ int rasflow_monitor_reload(struct rasflow_monitor *m, rasflow_ts now)
 static size_t side_at(const struct rasflow_monitor *m, const struct rasflow_addr *from,
 		      const struct rasflow_addr *to, bool *found)
 {
+	const struct rasflow_one_sided key = { .from = *from, .to = *to };
 	size_t lo = 0, hi = m->nsides;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = rasflow_addr_cmp(&m->sides[mid].from, from);
+		int c = rasflow_one_sided_cmp(&m->sides[mid], &key);
 
-		if (c == 0)
-			c = rasflow_addr_cmp(&m->sides[mid].to, to);
 		if (c == 0) {
 			*found = true;
 			return mid;
@@ -335,9 +329,9 @@ static void side_drop(struct rasflow_monitor *m, const struct rasflow_addr *from
 	m->st.one_sided = m->nsides;
 }
 
-static const struct mside *side_find(const struct rasflow_monitor *m,
-				     const struct rasflow_addr *from,
-				     const struct rasflow_addr *to)
+static const struct rasflow_one_sided *side_find(const struct rasflow_monitor *m,
+						 const struct rasflow_addr *from,
+						 const struct rasflow_addr *to)
 {
 	bool found;
 	size_t i = side_at(m, from, to, &found);
@@ -354,7 +348,7 @@ static void side_flow_end(struct rasflow_monitor *m, const struct rasflow_flow *
 		side_add(m, &f->dst, &f->src);	/* learnt at the end: no event says it */
 	if (f->pkts[RASFLOW_DIR_REV] > 0)
 		side_drop(m, &f->dst, &f->src);
-	if (f->pkts[RASFLOW_DIR_FWD] > 0 && m->nsides > 0)
+	if (f->pkts[RASFLOW_DIR_FWD] > 0)
 		side_drop(m, &f->src, &f->dst);
 }
 
@@ -572,7 +566,7 @@ static void alert_failed(struct rasflow_monitor *m, const struct rasflow_flow *f
 	const char *role = rs->roles[r->dst].id;
 	char sl[LABEL_LEN], dl[LABEL_LEN], svc[RASFLOW_SERVICE_STRLEN], ab[RASFLOW_ADDR_STRLEN];
 	bool v6 = !rasflow_addr_is_v4(&f->dst);
-	const struct mside *side;
+	const struct rasflow_one_sided *side;
 	struct rasflow_alert a;
 
 	edge_alert(&a, f, RASFLOW_FIND_FAILED, RASFLOW_SEV_ERROR, pk->rule, ts);

@@ -29,7 +29,7 @@ int rasflow_ana_flow_one_side(const struct rasflow_flow *f)
 	return -1;
 }
 
-static int side_cmp(const void *a, const void *b)
+int rasflow_one_sided_cmp(const void *a, const void *b)
 {
 	const struct rasflow_one_sided *x = a, *y = b;
 	int c = rasflow_addr_cmp(&x->from, &y->from);
@@ -42,7 +42,7 @@ static struct rasflow_one_sided *find(struct rasflow_one_sided *v, size_t n,
 {
 	struct rasflow_one_sided key = { .from = *from, .to = *to };
 
-	return n ? bsearch(&key, v, n, sizeof(*v), side_cmp) : NULL;
+	return n ? bsearch(&key, v, n, sizeof(*v), rasflow_one_sided_cmp) : NULL;
 }
 
 /* Sort v and merge entries of the same pair; returns the new count. */
@@ -50,9 +50,9 @@ static size_t sort_merge(struct rasflow_one_sided *v, size_t n)
 {
 	size_t j = 0;
 
-	qsort(v, n, sizeof(*v), side_cmp);
+	qsort(v, n, sizeof(*v), rasflow_one_sided_cmp);
 	for (size_t i = 0; i < n; i++) {
-		if (j > 0 && side_cmp(&v[j - 1], &v[i]) == 0)
+		if (j > 0 && rasflow_one_sided_cmp(&v[j - 1], &v[i]) == 0)
 			v[j - 1].flows += v[i].flows;
 		else
 			v[j++] = v[i];

@@ -289,6 +289,8 @@ struct rasflow_one_sided {
 	struct rasflow_addr from, to;
 	uint32_t flows;			/* such connections, either way round */
 };
+/* Their order, (from, to) by address: a qsort/bsearch comparator. */
+int rasflow_one_sided_cmp(const void *a, const void *b);
 /* Sorted by (from, to); *flows: their total. */
 const struct rasflow_one_sided *rasflow_analysis_one_sided(const struct rasflow_analysis *an,
 							   size_t *n, uint64_t *flows);
