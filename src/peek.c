@@ -172,6 +172,12 @@ bool rasflow_analysis_outcome_good(enum rasflow_outcome o, const struct rasflow_
 	return rasflow_ana_outcome_good(o, r);
 }
 
+const char *rasflow_analysis_label(const struct rasflow_analysis *an,
+				   const struct rasflow_addr *a, char *buf, size_t len)
+{
+	return rasflow_ana_label(an, a, buf, len);
+}
+
 int rasflow_analysis_flow_one_side(const struct rasflow_flow *f)
 {
 	return rasflow_ana_flow_one_side(f);

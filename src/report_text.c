@@ -108,28 +108,13 @@ static const char *bytes_str(uint64_t n, char *buf, size_t len)
 	return buf;
 }
 
-/* "cb1 (10.20.0.10)", or the address of a host without a name. */
-static void put_host(const struct tw *w, const struct rasflow_analysis *an,
-		     const struct rasflow_addr *a)
-{
-	const struct rasflow_host *h = rasflow_analysis_host(an, a);
-	char ab[RASFLOW_ADDR_STRLEN];
-
-	rasflow_addr_str(a, ab);
-	if (h != NULL && h->name != NULL) {
-		put_text(w, h->name);
-		fprintf(w->out, " (%s)", ab);
-	} else {
-		fputs(ab, w->out);
-	}
-}
-
 #define ONE_SIDED_SHOWN 5
 
 /* The host pairs the capture saw one way only, biggest first. */
 static void one_sided(const struct tw *w, const struct rasflow_analysis *an)
 {
 	size_t n, shown[ONE_SIDED_SHOWN], k = 0;
+	char lb[RASFLOW_ADDR_STRLEN + 300];	/* as verdict.c's labels */
 	uint64_t flows;
 	const struct rasflow_one_sided *v = rasflow_analysis_one_sided(an, &n, &flows);
 
@@ -152,9 +137,9 @@ static void one_sided(const struct tw *w, const struct rasflow_analysis *an)
 		}
 		shown[k] = best;
 		fputs("    ", w->out);
-		put_host(w, an, &v[best].from);
+		put_text(w, rasflow_analysis_label(an, &v[best].from, lb, sizeof(lb)));
 		fprintf(w->out, " %s ", arrow(w));
-		put_host(w, an, &v[best].to);
+		put_text(w, rasflow_analysis_label(an, &v[best].to, lb, sizeof(lb)));
 		fprintf(w->out, ": %u connection%s\n", v[best].flows, v[best].flows == 1 ? "" : "s");
 	}
 	if (n > k)

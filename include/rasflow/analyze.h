@@ -295,6 +295,12 @@ int rasflow_one_sided_cmp(const void *a, const void *b);
 const struct rasflow_one_sided *rasflow_analysis_one_sided(const struct rasflow_analysis *an,
 							   size_t *n, uint64_t *flows);
 
+/* "cb1 (10.20.0.10)": the host's site name, else its server name, with the
+ * address; the address alone without a name. As findings name hosts.
+ * Truncated to len - 1 like snprintf; returns buf. */
+const char *rasflow_analysis_label(const struct rasflow_analysis *an,
+				   const struct rasflow_addr *a, char *buf, size_t len);
+
 /* Host by address, or NULL. */
 const struct rasflow_host *rasflow_analysis_host(const struct rasflow_analysis *an,
 						 const struct rasflow_addr *a);
