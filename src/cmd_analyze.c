@@ -387,9 +387,7 @@ int rasflow_cmd_analyze(int argc, char **argv)
 	struct rasflow_baseline_diff bdiff = { 0 };
 	struct rasflow_errlist errs;
 	struct rasflow_capture_opts copts;
-	struct rasflow_flowtab_opts fopts;
 	struct rasflow_analysis_opts aopts;
-	struct rasflow_flow_hooks hooks;
 	struct rasflow_capture_info ci;
 	struct rasflow_report_opts ropts;
 	struct rasflow_pipeline run = { 0 };
@@ -450,20 +448,9 @@ int rasflow_cmd_analyze(int argc, char **argv)
 		goto out;
 	}
 	run.an = an;
-	rasflow_pipeline_hooks(&run, &hooks);
-	rasflow_flowtab_default_opts(&fopts);
-	if (a.co.max_flows)
-		fopts.max_flows = a.co.max_flows;
-	eng = rasflow_engine_new(&fopts, &hooks);
-	if (eng != NULL &&
-	    rasflow_engine_copies(eng, a.co.dedup ? RASFLOW_COPIES_DROP : RASFLOW_COPIES_COUNT) < 0) {
-		rasflow_engine_free(eng);
-		eng = NULL;
-	}
-	if (eng == NULL) {
-		fprintf(stderr, "rasflow analyze: out of memory\n");
+	eng = rasflow_pipeline_engine(&run, CMD, a.co.max_flows, a.co.dedup);
+	if (eng == NULL)
 		goto out;
-	}
 
 	if (run_capture(&a, cap, eng, &warnings, &nwarnings) < 0)
 		goto out;

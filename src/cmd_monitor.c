@@ -428,10 +428,8 @@ int rasflow_cmd_monitor(int argc, char **argv)
 	struct run run;
 	struct rasflow_errlist errs;
 	struct rasflow_capture_opts copts;
-	struct rasflow_flowtab_opts fopts;
 	struct rasflow_analysis_opts aopts;
 	struct rasflow_monitor_opts mopts;
-	struct rasflow_flow_hooks hooks;
 	const struct rasflow_monitor_stats *ms;
 	int rc = RASFLOW_EXIT_ERROR;
 	bool alerted = false;
@@ -489,22 +487,14 @@ int rasflow_cmd_monitor(int argc, char **argv)
 	run.pl.watch.on_app = watch_app;
 	run.pl.watch.on_event = watch_event;
 	run.pl.watch.on_end = watch_end;
-	rasflow_pipeline_hooks(&run.pl, &hooks);
-	rasflow_flowtab_default_opts(&fopts);
-	if (a.co.max_flows)
-		fopts.max_flows = a.co.max_flows;
-	run.max_flows = fopts.max_flows;
-	run.eng = run.mon ? rasflow_engine_new(&fopts, &hooks) : NULL;
-	if (run.eng != NULL &&
-	    rasflow_engine_copies(run.eng, a.co.dedup ? RASFLOW_COPIES_DROP :
-							RASFLOW_COPIES_COUNT) < 0) {
-		rasflow_engine_free(run.eng);
-		run.eng = NULL;
-	}
-	if (run.eng == NULL) {
+	run.max_flows = a.co.max_flows ? a.co.max_flows : RASFLOW_DEF_MAX_FLOWS;
+	if (run.mon == NULL) {
 		fprintf(stderr, "rasflow monitor: out of memory\n");
 		goto out;
 	}
+	run.eng = rasflow_pipeline_engine(&run.pl, CMD, a.co.max_flows, a.co.dedup);
+	if (run.eng == NULL)
+		goto out;
 
 	install_signals();
 	fprintf(stderr, "rasflow monitor: capturing on %s (snaplen %d, buffer %d KiB, %s%s)%s%s\n",

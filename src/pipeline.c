@@ -145,6 +145,28 @@ void rasflow_pipeline_hooks(struct rasflow_pipeline *p, struct rasflow_flow_hook
 	h->on_end = hook_end;
 }
 
+struct rasflow_engine *rasflow_pipeline_engine(struct rasflow_pipeline *p, const char *cmd,
+					       size_t max_flows, bool dedup)
+{
+	struct rasflow_flow_hooks hooks;
+	struct rasflow_flowtab_opts fopts;
+	struct rasflow_engine *eng;
+
+	rasflow_pipeline_hooks(p, &hooks);
+	rasflow_flowtab_default_opts(&fopts);
+	if (max_flows)
+		fopts.max_flows = max_flows;
+	eng = rasflow_engine_new(&fopts, &hooks);
+	if (eng != NULL &&
+	    rasflow_engine_copies(eng, dedup ? RASFLOW_COPIES_DROP : RASFLOW_COPIES_COUNT) < 0) {
+		rasflow_engine_free(eng);
+		eng = NULL;
+	}
+	if (eng == NULL)
+		fprintf(stderr, "rasflow %s: out of memory\n", cmd);
+	return eng;
+}
+
 void rasflow_pipeline_capture_info(struct rasflow_capture_info *ci,
 				   const struct rasflow_engine *eng, const char *const *files,
 				   size_t nfiles)

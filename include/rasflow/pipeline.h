@@ -1,6 +1,6 @@
 /* pipeline.h — the wiring `analyze`, `monitor` and the pipeline fuzzer share:
- * rules and site loading (errors printed), nDPI start-up, engine hooks feeding
- * DPI and the analysis, the capture summary and the final report. It parses no
+ * rules and site loading (errors printed), nDPI start-up, the engine and its
+ * hooks feeding DPI and the analysis, the capture summary and the final report. It parses no
  * options, opens no capture and chooses no exit status. */
 #ifndef RASFLOW_PIPELINE_H
 #define RASFLOW_PIPELINE_H
@@ -51,6 +51,12 @@ int rasflow_pipeline_dpi_start(struct rasflow_pipeline *p, const char *cmd,
 /* Engine hooks (user = p): DPI on each flow, finished flows to p->an, with
  * p->watch called at its points. */
 void rasflow_pipeline_hooks(struct rasflow_pipeline *p, struct rasflow_flow_hooks *h);
+
+/* The engine with p's hooks, a flow-table cap of max_flows (0: the
+ * default), and a mirror's copies counted, or dropped with dedup. NULL after
+ * "rasflow CMD: out of memory" on stderr. */
+struct rasflow_engine *rasflow_pipeline_engine(struct rasflow_pipeline *p, const char *cmd,
+					       size_t max_flows, bool dedup);
 
 /* The capture summary of what eng read from files. */
 void rasflow_pipeline_capture_info(struct rasflow_capture_info *ci,

@@ -78,8 +78,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fixture *fx = fixture();
 	char errbuf[PCAP_ERRBUF_SIZE];
 	static const char *const files[] = { "fuzz.pcap" };
-	struct rasflow_flowtab_opts fopts;
-	struct rasflow_flow_hooks hooks;
 	struct rasflow_report_opts ropts;
 	struct rasflow_capture_info ci;
 	struct rasflow_engine *eng = NULL;
@@ -107,13 +105,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fx->pl.an = rasflow_analysis_new(fx->rs, fx->site, &fx->aopts);
 	if (!fx->pl.an)
 		goto out;
-	rasflow_pipeline_hooks(&fx->pl, &hooks);
-	rasflow_flowtab_default_opts(&fopts);
-	fopts.max_flows = 64;		/* LRU eviction too */
-	eng = rasflow_engine_new(&fopts, &hooks);
-	/* a mirror's copies: counted as analyze does, or dropped (--dedup) */
-	if (!eng || rasflow_engine_copies(eng, size & 1 ? RASFLOW_COPIES_DROP :
-							   RASFLOW_COPIES_COUNT) < 0)
+	/* max_flows 64: LRU eviction too; a mirror's copies counted as analyze
+	 * does, or dropped (--dedup) for inputs of odd size */
+	eng = rasflow_pipeline_engine(&fx->pl, "fuzz", 64, size & 1);
+	if (!eng)
 		goto out;
 	while (pcap_next_ex(p, &hdr, &pkt) == 1)
 		rasflow_engine_packet(eng, dlt, tv_to_ts(&hdr->ts), pkt, hdr->caplen, hdr->len);
