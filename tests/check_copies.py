@@ -29,7 +29,7 @@ import shutil
 import subprocess
 import sys
 
-from sample_captures import analyze_json, captures
+from sample_captures import analyze_json, captures, reports
 
 SRC = os.environ["RASFLOW_SRCDIR"]
 RASFLOW = os.environ["RASFLOW_BIN"]
@@ -90,12 +90,7 @@ def main():
         return 77
     caps = captures(SRC)
     fails, total, with_some = [], 0, 0
-    for cap in caps:
-        name = os.path.relpath(cap, SRC)
-        doc, err = analyze_json(RASFLOW, cap)
-        if doc is None:
-            fails.append("%s: analyze %s" % (name, err))
-            continue
+    for name, cap, doc in reports(caps, SRC, RASFLOW, fails):
         want = tshark_copies(cap)
         got = doc["capture"]["copies"]
         just = JUSTIFIED.get(os.path.basename(cap))

@@ -5,7 +5,8 @@ captures(): every bundled capture but not-a-capture.pcap, then, when
 ../shared/pcaps/public exists beside the source tree (the workplace; a
 user's clone has none), every public one. analyze_json(): `rasflow analyze
 --no-dpi --all --format json` (and extra options) of a capture, as
-(report, None), or (None, what went wrong) when it did not exit 0 or 1.
+(report, None), or (None, what went wrong) when it did not exit 0 or 1;
+reports(): that for each of a list of captures, failures collected.
 """
 import glob
 import json
@@ -22,6 +23,18 @@ def captures(src):
         caps += sorted(glob.glob(os.path.join(public, "*.pcap")) +
                        glob.glob(os.path.join(public, "*.pcapng")))
     return caps
+
+
+def reports(caps, src, rasflow, fails):
+    """(name relative to src, capture, report) for each of caps; a capture
+    analyze fails on is a line in fails instead."""
+    for cap in caps:
+        name = os.path.relpath(cap, src)
+        doc, err = analyze_json(rasflow, cap)
+        if doc is None:
+            fails.append("%s: analyze %s" % (name, err))
+            continue
+        yield name, cap, doc
 
 
 def analyze_json(rasflow, cap, *extra):
